@@ -1,0 +1,107 @@
+/* flow.h - one TCP connection as tracked: its key, its two endpoints and what
+ * the analyzer learned about it. Plain data shared by the pipeline stages.
+ */
+#ifndef TS_FLOW_H
+#define TS_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tcp_fsm.h"
+
+/* A connection's 4-tuple in canonical order: endpoint a is the lower
+ * (address, port), so both directions of a connection have one key. */
+struct ts_flow_key {
+    uint8_t addr_a[16];
+    uint8_t addr_b[16];
+    uint16_t port_a, port_b;
+    uint8_t family; /* 4 or 6 */
+    uint8_t pad[3];
+};
+
+/* A receive event whose moment of arrival is not known yet: it counts as
+ * received when the receiver's own ACK covers ack_point, or when the flow is
+ * written out (the observer's rule: what was seen on the wire arrived). */
+struct ts_pending {
+    uint8_t event;        /* enum ts_recv_event */
+    uint8_t needs_ack;    /* 0: counts as soon as it reaches the head of the queue */
+    uint32_t ack_point;   /* the ACK number that proves receipt */
+    uint64_t pkt;         /* packet number that carried it */
+    int64_t ts_ns;        /* capture time of that packet */
+};
+
+#define TS_PENDING_MAX 4
+
+/* endpoint flags */
+#define TS_EP_SEEN      0x01 /* sent at least one segment */
+#define TS_EP_ISN       0x02 /* isn is known (its SYN was seen) */
+#define TS_EP_NXT       0x04 /* snd_nxt is known */
+#define TS_EP_FIN       0x08 /* fin_seq is known (its FIN was seen) */
+#define TS_EP_ACKED     0x10 /* last_ack is known (it sent an ACK) */
+#define TS_EP_WSCALE    0x20 /* it offered window scaling in its SYN */
+#define TS_EP_SENT_SYN  0x40 /* it sent a SYN without ACK */
+#define TS_EP_SENT_SYNACK 0x80 /* it sent a SYN with ACK */
+
+struct ts_endpoint {
+    uint8_t state;        /* enum ts_state */
+    uint8_t flags;        /* TS_EP_* */
+    uint8_t wscale;       /* its window scale (when offered by both) */
+    uint8_t npending;     /* receive events queued for it */
+    uint16_t port;
+    uint16_t mss;
+    uint32_t isn;         /* initial sequence number */
+    uint32_t snd_nxt;     /* the sequence number after the highest it sent */
+    uint32_t fin_seq;     /* sequence number of its FIN */
+    uint32_t last_ack;    /* highest ACK number it sent */
+    uint32_t win;         /* last window it advertised (raw) */
+    uint32_t packets;
+    uint32_t syn, fin, rst, retransmits;
+    uint64_t bytes;       /* payload bytes on the wire */
+    int64_t last_send_ns; /* when it last sent */
+    int64_t tw_since_ns;  /* when it entered TIME_WAIT */
+    struct ts_pending pending[TS_PENDING_MAX];
+    uint8_t addr[16];
+};
+
+/* One recorded state transition (kept only with --timeline). */
+struct ts_transition {
+    int64_t ts_ns;
+    uint64_t pkt;
+    uint8_t endpoint;     /* 0 client, 1 server */
+    uint8_t from, to;     /* enum ts_state */
+};
+
+enum ts_close_by { TS_CLOSE_BY_NONE = 0, TS_CLOSE_BY_CLIENT, TS_CLOSE_BY_SERVER, TS_CLOSE_BY_BOTH };
+enum ts_close_how { TS_CLOSE_HOW_NONE = 0, TS_CLOSE_HOW_FIN, TS_CLOSE_HOW_RST };
+
+/* flow flags */
+#define TS_FLOW_MIDSTREAM    0x01 /* the capture began after the handshake */
+#define TS_FLOW_HS_COMPLETE  0x02 /* the handshake completed */
+#define TS_FLOW_SIM_OPEN     0x04 /* both sides sent a bare SYN */
+#define TS_FLOW_SIM_CLOSE    0x08 /* both FINs were sent before either arrived */
+#define TS_FLOW_FINISHED     0x10 /* written out, waiting to be taken */
+
+/* Endpoint index inside a flow. */
+#define TS_CLIENT 0
+#define TS_SERVER 1
+
+struct ts_flow {
+    struct ts_flow_key key;
+    uint64_t id;              /* 1, 2, ... in order of first packet */
+    uint32_t hash;
+    uint32_t slot;            /* its own pool index + 1 */
+    uint32_t next;            /* hash chain (or free list): pool index + 1, 0 = end */
+    uint32_t timer_prev, timer_next; /* timer list links: pool index + 1 */
+    uint8_t timer_class;      /* which timer list it is on */
+    uint8_t flags;            /* TS_FLOW_* */
+    uint8_t client_is_a;      /* the client is key endpoint a */
+    uint8_t close_by, close_how;
+    uint8_t in_use;
+    int64_t first_ns, last_ns;
+    int64_t syn_ns, synack_ns, hs_ack_ns; /* handshake times, 0 = not seen */
+    struct ts_endpoint ep[2]; /* TS_CLIENT, TS_SERVER */
+    struct ts_transition *trans; /* only with --timeline */
+    uint32_t ntrans, trans_cap;
+};
+
+#endif

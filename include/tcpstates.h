@@ -1,0 +1,113 @@
+/* tcpstates.h - the public API of libtcpstates: feed packets to an analyzer,
+ * take back the connections it finished, each with both endpoints' states.
+ *
+ *   struct ts_analyzer *a;
+ *   ts_analyzer_new(&a, &cfg, dlt, errbuf, sizeof errbuf);
+ *   for each packet: ts_analyzer_packet(a, ts_ns, data, caplen, len);
+ *                    while ((f = ts_analyzer_next_done(a))) use(f);
+ *   ts_analyzer_finish(a); while ((f = ts_analyzer_next_done(a))) use(f);
+ *   ts_analyzer_free(a);
+ *
+ * Library code never prints, aborts or exits; functions that can fail return
+ * a negative TS_E* value and describe the problem in the caller's errbuf.
+ */
+#ifndef TCPSTATES_H
+#define TCPSTATES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow.h"
+#include "tcp_fsm.h"
+
+#define TS_OK 0
+#define TS_EINVAL (-1)  /* bad argument */
+#define TS_ENOMEM (-2)  /* out of memory */
+#define TS_EINPUT (-3)  /* the input could not be read */
+
+#define TS_NS_PER_SEC 1000000000LL
+
+struct ts_config {
+    int64_t msl_ns;          /* TIME_WAIT lasts 2 x MSL */
+    int64_t fin_timeout_ns;  /* FIN_WAIT_2 / CLOSE_WAIT age that makes an orphan */
+    int64_t syn_timeout_ns;  /* age at which an unfinished handshake is half-open */
+    int64_t idle_timeout_ns; /* idle synchronized flows are written out */
+    uint32_t max_flows;      /* 0 = bounded by memcap only */
+    uint64_t memcap;         /* bytes of flow state; 0 = unbounded */
+    bool timeline;           /* keep every transition of every flow */
+    uint64_t seed[2];        /* hash seed */
+};
+
+/* The defaults of SPEC.md: MSL 30 s, fin-timeout 60 s, syn-timeout 3 s,
+ * idle-timeout 3600 s, memcap 256 MiB. */
+void ts_config_defaults(struct ts_config *cfg);
+
+struct ts_input_stats {
+    uint64_t packets;         /* records read */
+    uint64_t tcp_packets;     /* TCP segments analysed */
+    uint64_t non_tcp;         /* IP or link traffic that is not TCP */
+    uint64_t truncated;       /* cut by the snaplen before the TCP header was whole */
+    uint64_t malformed;       /* headers that contradict themselves */
+    uint64_t fragments;       /* non-first IP fragments */
+    uint64_t unsupported_link;/* frames of a link type we do not decode */
+    int64_t first_ns, last_ns;
+};
+
+struct ts_summary {
+    uint64_t flows;
+    uint64_t endpoint_states[TS_STATE_COUNT]; /* final states, both endpoints */
+    uint64_t evicted;                         /* flows written out early: table full */
+    uint64_t idle_expired;                    /* flows written out after idle-timeout */
+    uint64_t midstream;
+    uint64_t handshakes;                      /* completed handshakes */
+    uint64_t resets;                          /* flows closed by a RST */
+};
+
+/* The last packet's trace, for a step-by-step timeline. */
+#define TS_TRACE_MAX_TRANS 12
+struct ts_packet_trace {
+    uint64_t pkt;             /* packet number in the capture, from 1 */
+    int64_t ts_ns;
+    const struct ts_flow *flow;
+    uint8_t sender;           /* TS_CLIENT or TS_SERVER */
+    uint8_t flags;            /* TCP flags */
+    bool has_ack;
+    bool retransmit;
+    uint8_t rst_verdict;      /* enum ts_rst_verdict */
+    uint32_t rel_seq, rel_ack;/* relative to the sender's / receiver's ISN */
+    uint32_t len;             /* payload bytes */
+    uint8_t ntrans;
+    struct ts_transition trans[TS_TRACE_MAX_TRANS];
+};
+
+struct ts_analyzer;
+
+int ts_analyzer_new(struct ts_analyzer **out, const struct ts_config *cfg, int dlt,
+                    char *errbuf, size_t errlen);
+void ts_analyzer_free(struct ts_analyzer *a);
+
+/* One captured frame: ts_ns capture time, caplen bytes captured of len on
+ * the wire. Returns 1 when it was a TCP segment that was analysed, 0 when it
+ * was counted and skipped. */
+int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data,
+                       uint32_t caplen, uint32_t len);
+
+/* The capture ended: every flow still tracked is finished. */
+void ts_analyzer_finish(struct ts_analyzer *a);
+
+/* The next finished flow, or NULL. The flow stays valid until the next call
+ * of any ts_analyzer_* function. */
+const struct ts_flow *ts_analyzer_next_done(struct ts_analyzer *a);
+
+/* The trace of the last TCP packet (valid when ts_analyzer_packet returned 1). */
+const struct ts_packet_trace *ts_analyzer_trace(const struct ts_analyzer *a);
+
+const struct ts_input_stats *ts_analyzer_stats(const struct ts_analyzer *a);
+const struct ts_summary *ts_analyzer_summary(const struct ts_analyzer *a);
+int ts_analyzer_linktype(const struct ts_analyzer *a);
+
+/* A flow's final endpoint state as reported (LISTEN that never answered -> CLOSED). */
+enum ts_state ts_flow_final_state(const struct ts_flow *f, int endpoint);
+
+#endif

@@ -1,0 +1,556 @@
+/* analyzer.c - owns the pipeline state and moves each packet through it:
+ * decode (link, ip, tcp) -> flow table -> seq/ack events -> endpoint state
+ * machine -> finished flows, which the caller takes with ts_analyzer_next_done.
+ *
+ * Time is packet time only. Flows are finished when a new connection reuses
+ * their tuple, when their timer class's timeout passes (lazy expiry at the
+ * head of each timer list), when the table is full (eviction, half-open
+ * flows first), or when the capture ends.
+ */
+#include "tcpstates.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#include "decode.h"
+#include "flow_key.h"
+#include "flow_table.h"
+#include "tcp_seq.h"
+
+enum finish_reason { FINISH_END, FINISH_EXPIRED, FINISH_EVICTED, FINISH_REUSED };
+
+struct ts_analyzer {
+    struct ts_config cfg;
+    int dlt;
+    struct ts_flow_table ft;
+    struct ts_input_stats st;
+    struct ts_summary sum;
+    uint64_t next_id;
+    int64_t now_ns;              /* latest packet time seen */
+    struct ts_flow **done;       /* finished flows not yet taken */
+    uint32_t ndone, done_cap, done_pos;
+    struct ts_flow *returned;    /* handed out by next_done, released at the next call */
+    struct ts_packet_trace trace;
+    bool tracing;                /* the current packet fills trace */
+};
+
+void ts_config_defaults(struct ts_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->msl_ns = 30 * TS_NS_PER_SEC;
+    cfg->fin_timeout_ns = 60 * TS_NS_PER_SEC;
+    cfg->syn_timeout_ns = 3 * TS_NS_PER_SEC;
+    cfg->idle_timeout_ns = 3600 * TS_NS_PER_SEC;
+    cfg->memcap = 256u << 20;
+    cfg->seed[0] = 0x5eed5eed5eed5eedULL;
+    cfg->seed[1] = 0x0123456789abcdefULL;
+}
+
+int ts_analyzer_new(struct ts_analyzer **out, const struct ts_config *cfg, int dlt,
+                    char *errbuf, size_t errlen)
+{
+    struct ts_analyzer *a = calloc(1, sizeof *a);
+    if (!a) {
+        snprintf(errbuf, errlen, "out of memory");
+        return TS_ENOMEM;
+    }
+    a->cfg = *cfg;
+    a->dlt = dlt;
+    uint64_t cap = cfg->max_flows ? cfg->max_flows : UINT32_MAX - 1;
+    if (cfg->memcap) {
+        /* a record plus its share of the bucket array (at most 2 words) */
+        uint64_t by_mem = cfg->memcap / (sizeof(struct ts_flow) + 2 * sizeof(uint32_t));
+        if (by_mem < cap)
+            cap = by_mem;
+    }
+    if (cap == 0)
+        cap = 1;
+    if (ts_flow_table_init(&a->ft, (uint32_t)cap, cfg->seed, errbuf, errlen) < 0) {
+        free(a);
+        return TS_ENOMEM;
+    }
+    *out = a;
+    return TS_OK;
+}
+
+static void release_returned(struct ts_analyzer *a)
+{
+    if (a->returned) {
+        ts_flow_table_release(&a->ft, a->returned);
+        a->returned = NULL;
+    }
+}
+
+void ts_analyzer_free(struct ts_analyzer *a)
+{
+    if (!a)
+        return;
+    release_returned(a);
+    for (uint32_t i = a->done_pos; i < a->ndone; i++)
+        ts_flow_table_release(&a->ft, a->done[i]);
+    free(a->done);
+    ts_flow_table_free(&a->ft);
+    free(a);
+}
+
+const struct ts_input_stats *ts_analyzer_stats(const struct ts_analyzer *a) { return &a->st; }
+const struct ts_summary *ts_analyzer_summary(const struct ts_analyzer *a) { return &a->sum; }
+const struct ts_packet_trace *ts_analyzer_trace(const struct ts_analyzer *a) { return &a->trace; }
+int ts_analyzer_linktype(const struct ts_analyzer *a) { return a->dlt; }
+
+enum ts_state ts_flow_final_state(const struct ts_flow *f, int endpoint)
+{
+    return ts_fsm_final((enum ts_state)f->ep[endpoint].state);
+}
+
+/* ------------------------------------------------------------ transitions */
+
+static void record(struct ts_analyzer *a, struct ts_flow *f, int idx, enum ts_state from,
+                   enum ts_state to, int64_t ts, uint64_t pkt)
+{
+    struct ts_transition t = {.ts_ns = ts, .pkt = pkt, .endpoint = (uint8_t)idx,
+                              .from = (uint8_t)from, .to = (uint8_t)to};
+    if (a->tracing && a->trace.ntrans < TS_TRACE_MAX_TRANS)
+        a->trace.trans[a->trace.ntrans++] = t;
+    if (!a->cfg.timeline)
+        return;
+    if (f->ntrans == f->trans_cap) {
+        uint32_t cap = f->trans_cap ? f->trans_cap * 2 : 8;
+        struct ts_transition *n = realloc(f->trans, cap * sizeof *n);
+        if (!n)
+            return; /* the timeline loses an entry; the states stay right */
+        f->trans = n;
+        f->trans_cap = cap;
+    }
+    f->trans[f->ntrans++] = t;
+}
+
+static void set_state(struct ts_analyzer *a, struct ts_flow *f, int idx, enum ts_state to,
+                      int64_t ts, uint64_t pkt)
+{
+    struct ts_endpoint *ep = &f->ep[idx];
+    enum ts_state from = (enum ts_state)ep->state;
+    if (from == to)
+        return;
+    ep->state = (uint8_t)to;
+    if (to == TS_TIME_WAIT)
+        ep->tw_since_ns = ts;
+    record(a, f, idx, from, to, ts, pkt);
+}
+
+/* A queued receive event now counts as received by endpoint idx. */
+static void deliver(struct ts_analyzer *a, struct ts_flow *f, int idx, const struct ts_pending *p)
+{
+    struct ts_endpoint *ep = &f->ep[idx];
+    enum ts_state from = (enum ts_state)ep->state;
+    enum ts_state to = ts_fsm_recv(from, (enum ts_recv_event)p->event);
+    /* It arrived after anything this endpoint sent without acknowledging it. */
+    int64_t ts = p->ts_ns > ep->last_send_ns ? p->ts_ns : ep->last_send_ns;
+    if (from == TS_SYN_SENT && to == TS_SYN_RCVD)
+        f->flags |= TS_FLOW_SIM_OPEN;
+    if (from == TS_FIN_WAIT_1 && to == TS_CLOSING) {
+        f->flags |= TS_FLOW_SIM_CLOSE;
+        f->close_by = TS_CLOSE_BY_BOTH;
+    }
+    if (p->event == TS_RECV_RST && from != TS_CLOSED && from != TS_TIME_WAIT &&
+        from != TS_LISTEN)
+        f->close_how = TS_CLOSE_HOW_RST;
+    set_state(a, f, idx, to, ts, p->pkt);
+}
+
+static void flush_pending(struct ts_analyzer *a, struct ts_flow *f)
+{
+    struct ts_pending p;
+    for (int i = 0; i < 2; i++)
+        while (ts_seq_take(&f->ep[i], false, 0, true, &p))
+            deliver(a, f, i, &p);
+}
+
+/* ------------------------------------------------------------- finishing */
+
+static void push_done(struct ts_analyzer *a, struct ts_flow *f)
+{
+    if (a->ndone == a->done_cap) {
+        /* compact what was taken before growing */
+        if (a->done_pos > 0) {
+            memmove(a->done, a->done + a->done_pos, (a->ndone - a->done_pos) * sizeof *a->done);
+            a->ndone -= a->done_pos;
+            a->done_pos = 0;
+        }
+        if (a->ndone == a->done_cap) {
+            uint32_t cap = a->done_cap ? a->done_cap * 2 : 64;
+            struct ts_flow **n = realloc(a->done, cap * sizeof *n);
+            if (!n) { /* cannot report it: drop it rather than leak the record */
+                ts_flow_table_release(&a->ft, f);
+                return;
+            }
+            a->done = n;
+            a->done_cap = cap;
+        }
+    }
+    a->done[a->ndone++] = f;
+}
+
+static void finish_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
+                        enum finish_reason why)
+{
+    flush_pending(a, f);
+    int64_t two_msl = 2 * a->cfg.msl_ns;
+    for (int i = 0; i < 2; i++) {
+        struct ts_endpoint *ep = &f->ep[i];
+        if (ep->state != TS_TIME_WAIT)
+            continue;
+        if (at_ns - ep->tw_since_ns >= two_msl)
+            set_state(a, f, i, TS_CLOSED, ep->tw_since_ns + two_msl, 0);
+        else if (why == FINISH_REUSED)
+            set_state(a, f, i, TS_CLOSED, at_ns, 0); /* a new SYN ended the wait */
+    }
+    uint8_t cls = f->timer_class;
+    ts_flow_table_unindex(&a->ft, f);
+    f->flags |= TS_FLOW_FINISHED;
+
+    struct ts_summary *s = &a->sum;
+    s->flows++;
+    for (int i = 0; i < 2; i++)
+        s->endpoint_states[ts_flow_final_state(f, i)]++;
+    if (why == FINISH_EVICTED)
+        s->evicted++;
+    if (why == FINISH_EXPIRED && cls == TS_TIMER_ACTIVE)
+        s->idle_expired++;
+    if (f->flags & TS_FLOW_MIDSTREAM)
+        s->midstream++;
+    if (f->flags & TS_FLOW_HS_COMPLETE)
+        s->handshakes++;
+    if (f->close_how == TS_CLOSE_HOW_RST)
+        s->resets++;
+    push_done(a, f);
+}
+
+static int64_t class_timeout(const struct ts_analyzer *a, enum ts_timer_class c)
+{
+    switch (c) {
+    case TS_TIMER_ACTIVE: return a->cfg.idle_timeout_ns;
+    case TS_TIMER_HANDSHAKE: /* as long as a SYN may still be answered */
+    case TS_TIMER_CLOSED: return 2 * a->cfg.msl_ns;
+    default: return INT64_MAX;
+    }
+}
+
+static void expire(struct ts_analyzer *a, int64_t now)
+{
+    for (int c = TS_TIMER_HANDSHAKE; c < TS_TIMER_COUNT; c++) {
+        int64_t timeout = class_timeout(a, (enum ts_timer_class)c);
+        struct ts_flow *f;
+        while ((f = ts_flow_table_oldest(&a->ft, (enum ts_timer_class)c)) != NULL &&
+               now - f->last_ns >= timeout) {
+            finish_flow(a, f, f->last_ns + timeout, FINISH_EXPIRED);
+        }
+    }
+}
+
+static bool evict_one(struct ts_analyzer *a, int64_t now)
+{
+    static const enum ts_timer_class order[] = {TS_TIMER_HANDSHAKE, TS_TIMER_CLOSED,
+                                                TS_TIMER_ACTIVE};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        struct ts_flow *f = ts_flow_table_oldest(&a->ft, order[i]);
+        if (f) {
+            finish_flow(a, f, now, FINISH_EVICTED);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---------------------------------------------------------------- tracking */
+
+static bool closed_state(uint8_t s)
+{
+    return s == TS_CLOSED || s == TS_TIME_WAIT || s == TS_LISTEN || s == TS_UNKNOWN;
+}
+
+static bool synchronized_state(uint8_t s)
+{
+    return s >= TS_ESTABLISHED && s <= TS_TIME_WAIT;
+}
+
+static enum ts_timer_class timer_class_of(const struct ts_flow *f)
+{
+    if (closed_state(f->ep[0].state) && closed_state(f->ep[1].state))
+        return TS_TIMER_CLOSED;
+    if (!(f->flags & (TS_FLOW_HS_COMPLETE | TS_FLOW_MIDSTREAM)))
+        return TS_TIMER_HANDSHAKE;
+    return TS_TIMER_ACTIVE;
+}
+
+/* The state an endpoint will have once everything queued for it counts as
+ * received, computed without changing it. */
+static uint8_t settled_state(const struct ts_endpoint *ep)
+{
+    enum ts_state st = (enum ts_state)ep->state;
+    for (unsigned i = 0; i < ep->npending; i++)
+        st = ts_fsm_recv(st, (enum ts_recv_event)ep->pending[i].event);
+    return (uint8_t)st;
+}
+
+/* Does a SYN from endpoint idx start a new connection on f's tuple? It does
+ * when the SYN carries a new ISN and the old connection is over: both sides
+ * closed or in TIME_WAIT, or an opener whose SYNs nobody ever answered. */
+static bool starts_new_connection(const struct ts_flow *f, int idx, const struct ts_tcp *tcp)
+{
+    const struct ts_endpoint *s = &f->ep[idx];
+    if ((s->flags & TS_EP_ISN) && s->isn == tcp->seq)
+        return false;
+    const struct ts_endpoint *peer = &f->ep[1 - idx];
+    if (s->state == TS_SYN_SENT && !(peer->flags & TS_EP_SEEN) && !(tcp->flags & TS_TH_ACK))
+        return true;
+    return closed_state(settled_state(&f->ep[0])) && closed_state(settled_state(&f->ep[1]));
+}
+
+/* Which side serves, for a capture that began mid-connection: the side on a
+ * well-known port, else the side not on an ephemeral port, else the receiver. */
+static bool src_is_server_midstream(uint16_t sport, uint16_t dport)
+{
+    if ((sport < 1024) != (dport < 1024))
+        return sport < 1024;
+    if ((sport >= 32768) != (dport >= 32768))
+        return sport < 32768;
+    return false;
+}
+
+static struct ts_flow *new_flow(struct ts_analyzer *a, const struct ts_flow_key *key,
+                                uint32_t hash, bool src_is_a, const struct ts_ip *ip,
+                                const struct ts_tcp *tcp, int64_t ts)
+{
+    struct ts_flow *f = ts_flow_table_insert(&a->ft, key, hash);
+    while (!f && evict_one(a, ts))
+        f = ts_flow_table_insert(&a->ft, key, hash);
+    if (!f)
+        return NULL;
+
+    uint8_t fl = tcp->flags;
+    bool src_is_client;
+    if ((fl & TS_TH_SYN) && !(fl & (TS_TH_ACK | TS_TH_RST))) {
+        src_is_client = true;
+        f->ep[TS_CLIENT].state = TS_CLOSED;
+        f->ep[TS_SERVER].state = TS_LISTEN;
+    } else if ((fl & TS_TH_SYN) && (fl & TS_TH_ACK) && !(fl & TS_TH_RST)) {
+        src_is_client = false; /* the SYN was not captured */
+        f->ep[TS_CLIENT].state = TS_UNKNOWN;
+        f->ep[TS_SERVER].state = TS_UNKNOWN;
+    } else {
+        src_is_client = !src_is_server_midstream(tcp->sport, tcp->dport);
+        f->ep[TS_CLIENT].state = TS_UNKNOWN;
+        f->ep[TS_SERVER].state = TS_UNKNOWN;
+        f->flags |= TS_FLOW_MIDSTREAM;
+    }
+    f->client_is_a = (uint8_t)(src_is_client == src_is_a);
+    int cs = src_is_client ? 0 : 1; /* 0: the client is the packet's source */
+    memcpy(f->ep[TS_CLIENT].addr, cs == 0 ? ip->src : ip->dst, 16);
+    memcpy(f->ep[TS_SERVER].addr, cs == 0 ? ip->dst : ip->src, 16);
+    f->ep[TS_CLIENT].port = cs == 0 ? tcp->sport : tcp->dport;
+    f->ep[TS_SERVER].port = cs == 0 ? tcp->dport : tcp->sport;
+    f->id = ++a->next_id;
+    f->first_ns = f->last_ns = ts;
+    return f;
+}
+
+static void note_close(struct ts_flow *f, int sender, const struct ts_tcp *tcp, bool was_open)
+{
+    uint8_t by = sender == TS_CLIENT ? TS_CLOSE_BY_CLIENT : TS_CLOSE_BY_SERVER;
+    if (tcp->flags & TS_TH_RST) {
+        if (!was_open)
+            return;
+        f->close_how = TS_CLOSE_HOW_RST;
+        if (f->close_by == TS_CLOSE_BY_NONE)
+            f->close_by = by;
+    } else if (tcp->flags & TS_TH_FIN) {
+        if (f->close_how == TS_CLOSE_HOW_NONE)
+            f->close_how = TS_CLOSE_HOW_FIN;
+        if (f->close_by == TS_CLOSE_BY_NONE)
+            f->close_by = by;
+    }
+}
+
+static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
+                            const struct ts_tcp *tcp, int64_t ts, uint64_t pkt)
+{
+    struct ts_endpoint *S = &f->ep[s], *R = &f->ep[1 - s];
+    struct ts_seg_events ev;
+    ts_seq_classify(S, R, tcp, &ev);
+    bool was_open = !(closed_state(S->state) && closed_state(R->state)) ||
+                    (f->flags & TS_FLOW_MIDSTREAM);
+
+    /* 1. What the sender's ACK proves it received before it sent this. */
+    struct ts_pending p;
+    while (ts_seq_take(S, ev.has_ack, ev.ack, false, &p))
+        deliver(a, f, s, &p);
+
+    /* 2. Sending changes the sender's state. */
+    set_state(a, f, s, ts_fsm_send((enum ts_state)S->state, (enum ts_send_event)ev.send), ts,
+              pkt);
+    bool retrans = ts_seq_account(S, tcp, ts);
+    if (S->flags & TS_EP_ISN) {
+        /* keep relative numbers for the trace */
+    } else if (S->packets == 1) {
+        S->isn = tcp->seq - 1; /* base for relative numbers only (no TS_EP_ISN) */
+    }
+    note_close(f, s, tcp, was_open);
+
+    /* 3. The receiver gets it; SYN and FIN count when its ACK says so. */
+    for (unsigned i = 0; i < ev.nrecv; i++) {
+        struct ts_pending evicted;
+        if (ts_seq_enqueue(R, &ev.recv[i], pkt, ts, &evicted))
+            deliver(a, f, 1 - s, &evicted);
+    }
+    while (ts_seq_take(R, false, 0, false, &p))
+        deliver(a, f, 1 - s, &p);
+
+    /* Handshake times: first SYN, first SYN-ACK, the ACK that completes it. */
+    if ((tcp->flags & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST)) == TS_TH_SYN && !f->syn_ns &&
+        s == TS_CLIENT)
+        f->syn_ns = ts;
+    if ((tcp->flags & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST)) == (TS_TH_SYN | TS_TH_ACK) &&
+        !f->synack_ns)
+        f->synack_ns = ts;
+    if (!(f->flags & (TS_FLOW_HS_COMPLETE | TS_FLOW_MIDSTREAM)) &&
+        synchronized_state(f->ep[0].state) && synchronized_state(f->ep[1].state)) {
+        f->flags |= TS_FLOW_HS_COMPLETE;
+        f->hs_ack_ns = ts;
+    }
+
+    if (a->tracing) {
+        struct ts_packet_trace *t = &a->trace;
+        t->sender = (uint8_t)s;
+        t->flags = tcp->flags;
+        t->has_ack = tcp->flags & TS_TH_ACK;
+        t->retransmit = retrans;
+        t->rst_verdict = ev.rst;
+        t->rel_seq = tcp->seq - S->isn;
+        t->rel_ack = tcp->ack - R->isn;
+        t->len = tcp->payload_len;
+    }
+}
+
+static void track(struct ts_analyzer *a, const struct ts_ip *ip, const struct ts_tcp *tcp,
+                  int64_t ts, uint64_t pkt)
+{
+    struct ts_flow_key key;
+    bool src_is_a = ts_flow_key_make(&key, ip, tcp->sport, tcp->dport);
+    uint32_t hash = ts_flow_table_hash(&a->ft, &key);
+    struct ts_flow *f = ts_flow_table_find(&a->ft, &key, hash);
+
+    if (f && (tcp->flags & TS_TH_SYN) && !(tcp->flags & TS_TH_RST)) {
+        int s = (src_is_a == (bool)f->client_is_a) ? TS_CLIENT : TS_SERVER;
+        if (starts_new_connection(f, s, tcp)) {
+            finish_flow(a, f, ts, FINISH_REUSED);
+            f = NULL;
+        }
+    }
+    if (!f) {
+        f = new_flow(a, &key, hash, src_is_a, ip, tcp, ts);
+        if (!f)
+            return;
+    }
+    int s = (src_is_a == (bool)f->client_is_a) ? TS_CLIENT : TS_SERVER;
+    if (a->tracing) {
+        a->trace.flow = f;
+        a->trace.ntrans = 0;
+    }
+    process_segment(a, f, s, tcp, ts, pkt);
+    if (ts > f->last_ns)
+        f->last_ns = ts;
+    ts_flow_table_touch(&a->ft, f, timer_class_of(f));
+}
+
+/* ----------------------------------------------------------------- packets */
+
+static int count_skip(struct ts_analyzer *a, int status)
+{
+    switch (status) {
+    case TS_DEC_NON_TCP: a->st.non_tcp++; break;
+    case TS_DEC_FRAGMENT: a->st.fragments++; break;
+    case TS_DEC_TRUNCATED: a->st.truncated++; break;
+    case TS_DEC_UNSUPPORTED_LINK: a->st.unsupported_link++; break;
+    default: a->st.malformed++; break;
+    }
+    return 0;
+}
+
+int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data,
+                       uint32_t caplen, uint32_t len)
+{
+    release_returned(a);
+    uint64_t pkt = ++a->st.packets;
+    if (pkt == 1 || ts_ns < a->st.first_ns)
+        a->st.first_ns = ts_ns;
+    if (pkt == 1 || ts_ns > a->st.last_ns)
+        a->st.last_ns = ts_ns;
+    (void)len;
+
+    struct ts_link link;
+    int r = ts_decode_link(a->dlt, data, caplen, &link);
+    if (r != TS_DEC_OK)
+        return count_skip(a, r);
+    if (link.l3_off > caplen)
+        return count_skip(a, TS_DEC_TRUNCATED);
+    struct ts_ip ip;
+    r = ts_decode_ip(data + link.l3_off, caplen - link.l3_off, link.ethertype, &ip);
+    if (r != TS_DEC_OK)
+        return count_skip(a, r);
+    uint32_t l4 = link.l3_off + ip.l4_off;
+    if (l4 > caplen)
+        return count_skip(a, TS_DEC_TRUNCATED);
+    struct ts_tcp tcp;
+    r = ts_decode_tcp(data + l4, caplen - l4, ip.l4_len, &tcp);
+    if (r != TS_DEC_OK)
+        return count_skip(a, r);
+
+    a->st.tcp_packets++;
+    if (ts_ns > a->now_ns || a->st.tcp_packets == 1)
+        a->now_ns = ts_ns;
+    expire(a, a->now_ns);
+
+    a->tracing = true;
+    memset(&a->trace, 0, sizeof a->trace);
+    a->trace.pkt = pkt;
+    a->trace.ts_ns = ts_ns;
+    track(a, &ip, &tcp, ts_ns, pkt);
+    a->tracing = false;
+    return a->trace.flow ? 1 : 0;
+}
+
+static int by_id(const void *x, const void *y)
+{
+    const struct ts_flow *const *a = x, *const *b = y;
+    return (*a)->id < (*b)->id ? -1 : (*a)->id > (*b)->id;
+}
+
+void ts_analyzer_finish(struct ts_analyzer *a)
+{
+    release_returned(a);
+    uint32_t n = a->ft.used, k = 0, cur = 0;
+    struct ts_flow **all = n ? malloc(n * sizeof *all) : NULL;
+    struct ts_flow *f;
+    while ((f = ts_flow_table_next(&a->ft, &cur)) != NULL)
+        if (!(f->flags & TS_FLOW_FINISHED) && all && k < n)
+            all[k++] = f;
+    uint32_t live = k;
+    if (all)
+        qsort(all, live, sizeof *all, by_id);
+    for (uint32_t i = 0; i < live; i++)
+        finish_flow(a, all[i], a->now_ns, FINISH_END);
+    free(all);
+}
+
+const struct ts_flow *ts_analyzer_next_done(struct ts_analyzer *a)
+{
+    release_returned(a);
+    if (a->done_pos >= a->ndone) {
+        a->done_pos = a->ndone = 0;
+        return NULL;
+    }
+    a->returned = a->done[a->done_pos++];
+    return a->returned;
+}

@@ -1,0 +1,204 @@
+/* capture.c - the one file that includes <pcap.h>: opens a capture file,
+ * standard input or an interface, applies a BPF filter and hands out packets
+ * with nanosecond timestamps.
+ *
+ * Files are read through our own 256 KiB stdio buffer: pcap_open_offline's
+ * default buffer is small and makes half of a plain read loop system calls.
+ */
+#include "capture.h"
+
+#include <errno.h>
+#include <pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define READ_BUFFER (256 * 1024)
+
+struct ts_capture {
+    pcap_t *pcap;
+    FILE *fp;        /* the file, when reading one */
+    char *buf;       /* its stdio buffer */
+    bool live;
+    uint64_t records;
+    int64_t offset;  /* byte offset of the next record */
+};
+
+static struct ts_capture *capture_new(void)
+{
+    return calloc(1, sizeof(struct ts_capture));
+}
+
+/* libpcap's words for "this is not a capture" are terse; say what it means. */
+static void explain_open_error(const char *pcap_err, char *errbuf, size_t errlen)
+{
+    if (strstr(pcap_err, "unknown file format"))
+        snprintf(errbuf, errlen, "not a pcap or pcapng capture (%s)", pcap_err);
+    else if (strstr(pcap_err, "truncated dump file") || strstr(pcap_err, "truncated pcapng"))
+        snprintf(errbuf, errlen, "capture file header is truncated (%s)", pcap_err);
+    else
+        snprintf(errbuf, errlen, "%s", pcap_err);
+}
+
+int ts_capture_open_file(struct ts_capture **out, const char *path, char *errbuf, size_t errlen)
+{
+    struct ts_capture *c = capture_new();
+    if (!c) {
+        snprintf(errbuf, errlen, "out of memory");
+        return -1;
+    }
+    if (strcmp(path, "-") == 0) {
+        c->fp = stdin;
+    } else {
+        struct stat sb;
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            snprintf(errbuf, errlen, "is a directory, not a capture file");
+            free(c);
+            return -1;
+        }
+        c->fp = fopen(path, "rb");
+        if (!c->fp) {
+            snprintf(errbuf, errlen, "%s", strerror(errno));
+            free(c);
+            return -1;
+        }
+    }
+    if (c->fp != stdin) {
+        c->buf = malloc(READ_BUFFER);
+        if (c->buf)
+            setvbuf(c->fp, c->buf, _IOFBF, READ_BUFFER);
+    }
+
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    c->pcap = pcap_fopen_offline_with_tstamp_precision(c->fp, PCAP_TSTAMP_PRECISION_NANO, perr);
+    if (!c->pcap) {
+        if (perr[0] == '\0')
+            snprintf(perr, sizeof perr, "empty file");
+        explain_open_error(perr, errbuf, errlen);
+        if (c->fp != stdin)
+            fclose(c->fp);
+        free(c->buf);
+        free(c);
+        return -1;
+    }
+    /* pcap_close closes the FILE; the buffer is ours and freed after it. */
+    c->offset = c->fp == stdin ? -1 : ftell(c->fp);
+    *out = c;
+    return 0;
+}
+
+int ts_capture_open_live(struct ts_capture **out, const char *iface, bool promisc,
+                         char *errbuf, size_t errlen)
+{
+    struct ts_capture *c = capture_new();
+    if (!c) {
+        snprintf(errbuf, errlen, "out of memory");
+        return -1;
+    }
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    c->pcap = pcap_create(iface, perr);
+    if (!c->pcap) {
+        snprintf(errbuf, errlen, "%s", perr);
+        free(c);
+        return -1;
+    }
+    pcap_set_snaplen(c->pcap, 262144);
+    pcap_set_promisc(c->pcap, promisc);
+    pcap_set_immediate_mode(c->pcap, 1);
+    pcap_set_timeout(c->pcap, 100);
+    pcap_set_tstamp_precision(c->pcap, PCAP_TSTAMP_PRECISION_NANO);
+    int r = pcap_activate(c->pcap);
+    if (r < 0) {
+        const char *why = pcap_geterr(c->pcap);
+        if (r == PCAP_ERROR_NO_SUCH_DEVICE)
+            snprintf(errbuf, errlen, "no such interface (%s)", why);
+        else if (r == PCAP_ERROR_PERM_DENIED)
+            snprintf(errbuf, errlen,
+                     "permission denied: capturing needs root or CAP_NET_RAW (%s)", why);
+        else if (r == PCAP_ERROR_IFACE_NOT_UP)
+            snprintf(errbuf, errlen, "the interface is down");
+        else
+            snprintf(errbuf, errlen, "%s", why);
+        pcap_close(c->pcap);
+        free(c);
+        return -1;
+    }
+    c->live = true;
+    c->offset = -1;
+    *out = c;
+    return 0;
+}
+
+int ts_capture_set_filter(struct ts_capture *c, const char *expr, char *errbuf, size_t errlen)
+{
+    struct bpf_program prog;
+    if (pcap_compile(c->pcap, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+        snprintf(errbuf, errlen, "bad filter expression: %s", pcap_geterr(c->pcap));
+        return -1;
+    }
+    int r = pcap_setfilter(c->pcap, &prog);
+    pcap_freecode(&prog);
+    if (r < 0) {
+        snprintf(errbuf, errlen, "cannot set the filter: %s", pcap_geterr(c->pcap));
+        return -1;
+    }
+    return 0;
+}
+
+int ts_capture_next(struct ts_capture *c, struct ts_capture_packet *p, char *errbuf,
+                    size_t errlen)
+{
+    for (;;) {
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        int r = pcap_next_ex(c->pcap, &h, &data);
+        if (r == 1) {
+            c->records++;
+            if (c->fp && c->fp != stdin)
+                c->offset = ftell(c->fp);
+            p->ts_ns = (int64_t)h->ts.tv_sec * 1000000000LL + (int64_t)h->ts.tv_usec;
+            p->caplen = h->caplen;
+            p->len = h->len;
+            p->data = data;
+            return 1;
+        }
+        if (r == 0)
+            continue; /* live: the read timeout passed with no packet */
+        if (r == PCAP_ERROR_BREAK)
+            return 0;
+        if (c->offset >= 0)
+            snprintf(errbuf, errlen, "record %llu at byte offset %lld: %s",
+                     (unsigned long long)c->records + 1, (long long)c->offset,
+                     pcap_geterr(c->pcap));
+        else
+            snprintf(errbuf, errlen, "record %llu: %s", (unsigned long long)c->records + 1,
+                     pcap_geterr(c->pcap));
+        return -1;
+    }
+}
+
+int ts_capture_datalink(const struct ts_capture *c)
+{
+    return pcap_datalink(c->pcap);
+}
+
+int64_t ts_capture_offset(const struct ts_capture *c)
+{
+    return c->offset;
+}
+
+void ts_capture_stop(struct ts_capture *c)
+{
+    if (c && c->pcap)
+        pcap_breakloop(c->pcap);
+}
+
+void ts_capture_close(struct ts_capture *c)
+{
+    if (!c)
+        return;
+    pcap_close(c->pcap); /* closes the file (never stdin), so the buffer is free */
+    free(c->buf);
+    free(c);
+}

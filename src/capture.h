@@ -1,0 +1,34 @@
+/* capture.h - packets in: a capture file, standard input or a live interface.
+ * The only module that knows libpcap. */
+#ifndef TS_CAPTURE_H
+#define TS_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ts_capture;
+
+struct ts_capture_packet {
+    int64_t ts_ns;
+    uint32_t caplen, len;
+    const uint8_t *data;
+};
+
+/* path "-" reads standard input. */
+int ts_capture_open_file(struct ts_capture **out, const char *path, char *errbuf, size_t errlen);
+int ts_capture_open_live(struct ts_capture **out, const char *iface, bool promisc,
+                         char *errbuf, size_t errlen);
+int ts_capture_set_filter(struct ts_capture *c, const char *expr, char *errbuf, size_t errlen);
+/* 1: a packet; 0: the end of the input (or stopped); negative: an error
+ * described in errbuf (the record number and byte offset where it happened). */
+int ts_capture_next(struct ts_capture *c, struct ts_capture_packet *p, char *errbuf,
+                    size_t errlen);
+int ts_capture_datalink(const struct ts_capture *c);
+/* Byte offset in the file of the next record, or -1 when not known. */
+int64_t ts_capture_offset(const struct ts_capture *c);
+/* Ask a blocking read to return (safe from a signal handler). */
+void ts_capture_stop(struct ts_capture *c);
+void ts_capture_close(struct ts_capture *c);
+
+#endif

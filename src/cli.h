@@ -1,0 +1,36 @@
+/* cli.h - the command line turned into options; the usage text. */
+#ifndef TS_CLI_H
+#define TS_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpstates.h"
+
+enum ts_format { TS_FORMAT_JSON = 0, TS_FORMAT_NDJSON, TS_FORMAT_TEXT };
+
+struct ts_options {
+    const char *read_file;   /* -r or the first positional word */
+    const char *iface;       /* -i */
+    bool promisc;            /* not -p */
+    const char *output;      /* -o */
+    char *filter;            /* -f, or the trailing words joined (owned) */
+    enum ts_format format;
+    bool format_set;
+    bool timeline;
+    uint64_t count;          /* -c, 0 = all */
+    int64_t duration_ns;     /* --duration, 0 = no limit */
+    struct ts_config cfg;
+    int verbose;
+    bool quiet;
+    bool help, version;
+};
+
+/* Parse argv. Returns 0, or TS_EINVAL with a one-line reason in errbuf.
+ * Pure: prints nothing. */
+int ts_cli_parse(int argc, char **argv, struct ts_options *o, char *errbuf, size_t errlen);
+void ts_cli_free(struct ts_options *o);
+const char *ts_cli_usage(void);
+
+#endif

@@ -1,0 +1,88 @@
+/* flow_key.c - canonical connection keys and their keyed hash.
+ *
+ * The key orders the two endpoints so that both directions of a connection
+ * meet in one entry; the hash is SipHash-2-4 (Aumasson and Bernstein, 2012)
+ * keyed by a per-run seed, so crafted traffic cannot aim at one bucket.
+ */
+#include "flow_key.h"
+
+#include <string.h>
+
+bool ts_flow_key_make(struct ts_flow_key *key, const struct ts_ip *ip, uint16_t sport,
+                      uint16_t dport)
+{
+    int c = memcmp(ip->src, ip->dst, sizeof ip->src);
+    bool src_is_a = c < 0 || (c == 0 && sport <= dport);
+    memset(key, 0, sizeof *key);
+    key->family = ip->family;
+    if (src_is_a) {
+        memcpy(key->addr_a, ip->src, 16);
+        memcpy(key->addr_b, ip->dst, 16);
+        key->port_a = sport;
+        key->port_b = dport;
+    } else {
+        memcpy(key->addr_a, ip->dst, 16);
+        memcpy(key->addr_b, ip->src, 16);
+        key->port_a = dport;
+        key->port_b = sport;
+    }
+    return src_is_a;
+}
+
+bool ts_flow_key_equal(const struct ts_flow_key *a, const struct ts_flow_key *b)
+{
+    return memcmp(a, b, sizeof *a) == 0;
+}
+
+/* ------------------------------------------------------------- SipHash-2-4 */
+
+static inline uint64_t rotl64(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
+
+#define SIP_ROUND(v0, v1, v2, v3)                                                    \
+    do {                                                                             \
+        v0 += v1; v1 = rotl64(v1, 13); v1 ^= v0; v0 = rotl64(v0, 32);                \
+        v2 += v3; v3 = rotl64(v3, 16); v3 ^= v2;                                     \
+        v0 += v3; v3 = rotl64(v3, 21); v3 ^= v0;                                     \
+        v2 += v1; v1 = rotl64(v1, 17); v1 ^= v2; v2 = rotl64(v2, 32);                \
+    } while (0)
+
+static uint64_t load_le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+uint64_t ts_flow_siphash24(const uint8_t *in, size_t len, uint64_t k0, uint64_t k1)
+{
+    uint64_t v0 = 0x736f6d6570736575ULL ^ k0;
+    uint64_t v1 = 0x646f72616e646f6dULL ^ k1;
+    uint64_t v2 = 0x6c7967656e657261ULL ^ k0;
+    uint64_t v3 = 0x7465646279746573ULL ^ k1;
+    size_t whole = len & ~(size_t)7;
+    for (size_t i = 0; i < whole; i += 8) {
+        uint64_t m = load_le64(in + i);
+        v3 ^= m;
+        SIP_ROUND(v0, v1, v2, v3);
+        SIP_ROUND(v0, v1, v2, v3);
+        v0 ^= m;
+    }
+    uint64_t b = (uint64_t)len << 56;
+    for (size_t i = 0; i < (len & 7); i++)
+        b |= (uint64_t)in[whole + i] << (8 * i);
+    v3 ^= b;
+    SIP_ROUND(v0, v1, v2, v3);
+    SIP_ROUND(v0, v1, v2, v3);
+    v0 ^= b;
+    v2 ^= 0xff;
+    for (int i = 0; i < 4; i++)
+        SIP_ROUND(v0, v1, v2, v3);
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint32_t ts_flow_key_hash(const struct ts_flow_key *key, const uint64_t seed[2])
+{
+    uint64_t h = ts_flow_siphash24((const uint8_t *)key, sizeof *key, seed[0], seed[1]);
+    return (uint32_t)(h ^ (h >> 32));
+}

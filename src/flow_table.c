@@ -1,0 +1,204 @@
+/* flow_table.c - a pool of flow records, a chained hash index over them and
+ * per-class timer lists, all linked by pool index (records never move).
+ *
+ * Records come from the free list first and only then from new chunks, so a
+ * long capture reuses the memory of flows that ended. The bucket array grows
+ * (doubling) while it holds more flows than buckets.
+ */
+#include "flow_table.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow_key.h"
+
+static struct ts_flow *at(const struct ts_flow_table *t, uint32_t slot)
+{
+    uint32_t i = slot - 1;
+    return &t->chunks[i / TS_FT_CHUNK][i % TS_FT_CHUNK];
+}
+
+int ts_flow_table_init(struct ts_flow_table *t, uint32_t max_flows, const uint64_t seed[2],
+                       char *errbuf, size_t errlen)
+{
+    memset(t, 0, sizeof *t);
+    t->max_flows = max_flows ? max_flows : UINT32_MAX - 1;
+    t->seed[0] = seed[0];
+    t->seed[1] = seed[1];
+    t->nbuckets = 1024;
+    t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
+    if (!t->buckets) {
+        snprintf(errbuf, errlen, "out of memory for the flow table");
+        return -1;
+    }
+    return 0;
+}
+
+void ts_flow_table_free(struct ts_flow_table *t)
+{
+    uint32_t cur = 0;
+    struct ts_flow *f;
+    while ((f = ts_flow_table_next(t, &cur)) != NULL)
+        free(f->trans);
+    for (uint32_t i = 0; i < t->nchunks; i++)
+        free(t->chunks[i]);
+    free(t->chunks);
+    free(t->buckets);
+    memset(t, 0, sizeof *t);
+}
+
+uint32_t ts_flow_table_hash(const struct ts_flow_table *t, const struct ts_flow_key *key)
+{
+    return ts_flow_key_hash(key, t->seed);
+}
+
+struct ts_flow *ts_flow_table_find(struct ts_flow_table *t, const struct ts_flow_key *key,
+                                   uint32_t hash)
+{
+    for (uint32_t s = t->buckets[hash & (t->nbuckets - 1)]; s; ) {
+        struct ts_flow *f = at(t, s);
+        if (f->hash == hash && ts_flow_key_equal(&f->key, key))
+            return f;
+        s = f->next;
+    }
+    return NULL;
+}
+
+static void grow_buckets(struct ts_flow_table *t)
+{
+    uint32_t n = t->nbuckets * 2;
+    uint32_t *nb = calloc(n, sizeof *nb);
+    if (!nb)
+        return; /* keep the longer chains; lookups stay correct */
+    for (uint32_t i = 0; i < t->nbuckets; i++) {
+        uint32_t s = t->buckets[i];
+        while (s) {
+            struct ts_flow *f = at(t, s);
+            uint32_t next = f->next;
+            uint32_t b = f->hash & (n - 1);
+            f->next = nb[b];
+            nb[b] = s;
+            s = next;
+        }
+    }
+    free(t->buckets);
+    t->buckets = nb;
+    t->nbuckets = n;
+}
+
+static uint32_t take_slot(struct ts_flow_table *t)
+{
+    if (t->free_head) {
+        uint32_t s = t->free_head;
+        t->free_head = at(t, s)->next;
+        return s;
+    }
+    if (t->allocated % TS_FT_CHUNK == 0) {
+        if (t->nchunks == t->chunk_cap) {
+            uint32_t cap = t->chunk_cap ? t->chunk_cap * 2 : 16;
+            struct ts_flow **c = realloc(t->chunks, cap * sizeof *c);
+            if (!c)
+                return 0;
+            t->chunks = c;
+            t->chunk_cap = cap;
+        }
+        struct ts_flow *chunk = malloc(TS_FT_CHUNK * sizeof *chunk);
+        if (!chunk)
+            return 0;
+        t->chunks[t->nchunks++] = chunk;
+    }
+    return ++t->allocated;
+}
+
+struct ts_flow *ts_flow_table_insert(struct ts_flow_table *t, const struct ts_flow_key *key,
+                                     uint32_t hash)
+{
+    if (t->used >= t->max_flows)
+        return NULL;
+    uint32_t s = take_slot(t);
+    if (!s)
+        return NULL;
+    struct ts_flow *f = at(t, s);
+    memset(f, 0, sizeof *f);
+    f->key = *key;
+    f->hash = hash;
+    f->slot = s;
+    f->in_use = 1;
+    uint32_t b = hash & (t->nbuckets - 1);
+    f->next = t->buckets[b];
+    t->buckets[b] = s;
+    t->used++;
+    if (t->used > t->nbuckets && t->nbuckets < (1u << 30))
+        grow_buckets(t);
+    return f;
+}
+
+static void timer_unlink(struct ts_flow_table *t, struct ts_flow *f)
+{
+    if (f->timer_class == TS_TIMER_NONE)
+        return;
+    if (f->timer_prev)
+        at(t, f->timer_prev)->timer_next = f->timer_next;
+    else
+        t->timer_head[f->timer_class] = f->timer_next;
+    if (f->timer_next)
+        at(t, f->timer_next)->timer_prev = f->timer_prev;
+    else
+        t->timer_tail[f->timer_class] = f->timer_prev;
+    f->timer_prev = f->timer_next = 0;
+    f->timer_class = TS_TIMER_NONE;
+}
+
+void ts_flow_table_unindex(struct ts_flow_table *t, struct ts_flow *f)
+{
+    timer_unlink(t, f);
+    uint32_t *link = &t->buckets[f->hash & (t->nbuckets - 1)];
+    while (*link && *link != f->slot)
+        link = &at(t, *link)->next;
+    if (*link)
+        *link = f->next;
+    f->next = 0;
+}
+
+void ts_flow_table_release(struct ts_flow_table *t, struct ts_flow *f)
+{
+    free(f->trans);
+    f->trans = NULL;
+    f->in_use = 0;
+    f->next = t->free_head;
+    t->free_head = f->slot;
+    t->used--;
+}
+
+void ts_flow_table_touch(struct ts_flow_table *t, struct ts_flow *f, enum ts_timer_class cls)
+{
+    if (f->timer_class == cls && t->timer_tail[cls] == f->slot)
+        return;
+    timer_unlink(t, f);
+    if (cls == TS_TIMER_NONE)
+        return;
+    f->timer_class = (uint8_t)cls;
+    f->timer_prev = t->timer_tail[cls];
+    f->timer_next = 0;
+    if (t->timer_tail[cls])
+        at(t, t->timer_tail[cls])->timer_next = f->slot;
+    else
+        t->timer_head[cls] = f->slot;
+    t->timer_tail[cls] = f->slot;
+}
+
+struct ts_flow *ts_flow_table_oldest(struct ts_flow_table *t, enum ts_timer_class cls)
+{
+    return t->timer_head[cls] ? at(t, t->timer_head[cls]) : NULL;
+}
+
+struct ts_flow *ts_flow_table_next(struct ts_flow_table *t, uint32_t *cursor)
+{
+    while (*cursor < t->allocated) {
+        struct ts_flow *f = at(t, ++*cursor);
+        if (f->in_use)
+            return f;
+    }
+    return NULL;
+}

@@ -1,0 +1,62 @@
+/* flow_table.h - where flows live: a pool of fixed-size records, a hash
+ * index over their keys, and timer lists that find the flows due to expire.
+ */
+#ifndef TS_FLOW_TABLE_H
+#define TS_FLOW_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow.h"
+
+/* Timer classes: within one class every flow has the same timeout, so each
+ * class is a list in order of last activity and its head expires first. */
+enum ts_timer_class {
+    TS_TIMER_NONE = 0,
+    TS_TIMER_HANDSHAKE, /* the handshake has not completed */
+    TS_TIMER_ACTIVE,    /* synchronized, not yet closed */
+    TS_TIMER_CLOSED,    /* both endpoints closed or in TIME_WAIT */
+    TS_TIMER_COUNT
+};
+
+struct ts_flow_table {
+    struct ts_flow **chunks; /* pool: chunks of TS_FT_CHUNK records, never moved */
+    uint32_t nchunks, chunk_cap;
+    uint32_t *buckets;       /* pool index + 1 of the first flow, 0 = empty */
+    uint32_t nbuckets;       /* a power of two */
+    uint32_t free_head;      /* free list through flow.next, pool index + 1 */
+    uint32_t used;           /* flows in use */
+    uint32_t allocated;      /* records in the pool */
+    uint32_t max_flows;
+    uint32_t timer_head[TS_TIMER_COUNT], timer_tail[TS_TIMER_COUNT];
+    uint64_t seed[2];
+};
+
+#define TS_FT_CHUNK 4096u
+
+int ts_flow_table_init(struct ts_flow_table *t, uint32_t max_flows, const uint64_t seed[2],
+                       char *errbuf, size_t errlen);
+void ts_flow_table_free(struct ts_flow_table *t);
+
+uint32_t ts_flow_table_hash(const struct ts_flow_table *t, const struct ts_flow_key *key);
+struct ts_flow *ts_flow_table_find(struct ts_flow_table *t, const struct ts_flow_key *key,
+                                   uint32_t hash);
+/* A zeroed flow with this key, indexed; NULL when max_flows are in use or
+ * memory ran out (the caller evicts and tries again). */
+struct ts_flow *ts_flow_table_insert(struct ts_flow_table *t, const struct ts_flow_key *key,
+                                     uint32_t hash);
+/* Take f out of the index and the timer lists: a new flow with the same
+ * key can be inserted while f is still being reported. */
+void ts_flow_table_unindex(struct ts_flow_table *t, struct ts_flow *f);
+/* Give an unindexed record back to the pool. */
+void ts_flow_table_release(struct ts_flow_table *t, struct ts_flow *f);
+
+/* Put f at the tail of timer list cls (it was just active). */
+void ts_flow_table_touch(struct ts_flow_table *t, struct ts_flow *f, enum ts_timer_class cls);
+/* The least recently active flow of a class, or NULL. */
+struct ts_flow *ts_flow_table_oldest(struct ts_flow_table *t, enum ts_timer_class cls);
+
+/* Every flow in use, in no particular order: call with *cursor = 0. */
+struct ts_flow *ts_flow_table_next(struct ts_flow_table *t, uint32_t *cursor);
+
+#endif

@@ -1,0 +1,84 @@
+/* report.c - picks the writer for the chosen format and passes flows to it;
+ * also the wording the writers share (addresses, close names). */
+#include "report.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ts_report {
+    enum ts_format fmt;
+    struct ts_report_json *json;
+    struct ts_report_text *text;
+};
+
+int ts_report_open(struct ts_report **out, enum ts_format fmt, FILE *fp, bool timeline,
+                   char *errbuf, size_t errlen)
+{
+    struct ts_report *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(errbuf, errlen, "out of memory");
+        return TS_ENOMEM;
+    }
+    r->fmt = fmt;
+    if (fmt == TS_FORMAT_TEXT)
+        r->text = ts_report_text_open(fp, timeline);
+    else
+        r->json = ts_report_json_open(fp, fmt == TS_FORMAT_NDJSON, timeline);
+    if (!r->text && !r->json) {
+        free(r);
+        snprintf(errbuf, errlen, "out of memory");
+        return TS_ENOMEM;
+    }
+    *out = r;
+    return TS_OK;
+}
+
+void ts_report_flow(struct ts_report *r, const struct ts_flow *f)
+{
+    if (r->text)
+        ts_report_text_flow(r->text, f);
+    else
+        ts_report_json_flow(r->json, f);
+}
+
+void ts_report_trace(struct ts_report *r, const struct ts_packet_trace *t)
+{
+    if (r->text)
+        ts_report_text_trace(r->text, t);
+}
+
+void ts_report_close(struct ts_report *r, const struct ts_report_input *in,
+                     const struct ts_summary *s)
+{
+    if (r->text)
+        ts_report_text_close(r->text, in, s);
+    else
+        ts_report_json_close(r->json, in, s);
+    free(r);
+}
+
+void ts_report_addr(const uint8_t addr[16], int family, char *buf, size_t len)
+{
+    if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
+        snprintf(buf, len, "?");
+}
+
+const char *ts_report_close_by(int by)
+{
+    switch (by) {
+    case TS_CLOSE_BY_CLIENT: return "client";
+    case TS_CLOSE_BY_SERVER: return "server";
+    case TS_CLOSE_BY_BOTH: return "both";
+    default: return NULL;
+    }
+}
+
+const char *ts_report_close_how(int how)
+{
+    switch (how) {
+    case TS_CLOSE_HOW_FIN: return "fin";
+    case TS_CLOSE_HOW_RST: return "rst";
+    default: return "none";
+    }
+}

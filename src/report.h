@@ -1,0 +1,57 @@
+/* report.h - finished flows out: a JSON document, NDJSON events or a text
+ * table. The report_* files are the only ones that format output. */
+#ifndef TS_REPORT_H
+#define TS_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "tcpstates.h"
+
+#define TS_MAX_INPUT_ERRORS 8
+
+struct ts_input_error {
+    char message[512];
+};
+
+/* What the report says about its input, at the end. */
+struct ts_report_input {
+    const char *source;
+    const char *linktype;
+    const struct ts_input_stats *stats;
+    const struct ts_input_error *errors;
+    unsigned nerrors;
+};
+
+struct ts_report;
+
+int ts_report_open(struct ts_report **out, enum ts_format fmt, FILE *fp, bool timeline,
+                   char *errbuf, size_t errlen);
+void ts_report_flow(struct ts_report *r, const struct ts_flow *f);
+/* One line per packet (text --timeline only). */
+void ts_report_trace(struct ts_report *r, const struct ts_packet_trace *t);
+/* Write the end of the report and free it. */
+void ts_report_close(struct ts_report *r, const struct ts_report_input *in,
+                     const struct ts_summary *s);
+
+/* The two writers behind it. */
+struct ts_report_json;
+struct ts_report_json *ts_report_json_open(FILE *fp, bool ndjson, bool timeline);
+void ts_report_json_flow(struct ts_report_json *r, const struct ts_flow *f);
+void ts_report_json_close(struct ts_report_json *r, const struct ts_report_input *in,
+                          const struct ts_summary *s);
+
+struct ts_report_text;
+struct ts_report_text *ts_report_text_open(FILE *fp, bool timeline);
+void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f);
+void ts_report_text_trace(struct ts_report_text *r, const struct ts_packet_trace *t);
+void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input *in,
+                          const struct ts_summary *s);
+
+/* Shared wording: an address as text, close.by / close.how names. */
+void ts_report_addr(const uint8_t addr[16], int family, char *buf, size_t len);
+const char *ts_report_close_by(int by);
+const char *ts_report_close_how(int how);
+
+#endif

@@ -1,0 +1,163 @@
+/* report_text.c - the report for people: one row per connection with both
+ * endpoints' states, then the state counts netstat users know; with
+ * --timeline, one line per packet before it (flags, relative seq/ack and the
+ * transitions the packet caused). */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct ts_report_text {
+    FILE *fp;
+    bool timeline;
+    bool header_done;
+    bool have_t0;
+    int64_t t0_ns;   /* first traced packet, for relative times */
+    uint64_t nflows;
+};
+
+struct ts_report_text *ts_report_text_open(FILE *fp, bool timeline)
+{
+    struct ts_report_text *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->fp = fp;
+    r->timeline = timeline;
+    return r;
+}
+
+static void endpoint_text(const struct ts_flow *f, int idx, char *buf, size_t len)
+{
+    char ip[64];
+    ts_report_addr(f->ep[idx].addr, f->key.family, ip, sizeof ip);
+    if (f->key.family == 6)
+        snprintf(buf, len, "[%s]:%u", ip, f->ep[idx].port);
+    else
+        snprintf(buf, len, "%s:%u", ip, f->ep[idx].port);
+}
+
+static void seconds(int64_t ns, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.6f", (double)ns / 1e9);
+}
+
+static void header(struct ts_report_text *r)
+{
+    if (r->header_done)
+        return;
+    r->header_done = true;
+    fprintf(r->fp, "%5s  %-28s %-28s %-12s %-12s %-11s %6s %9s %12s  %s\n", "ID", "CLIENT",
+            "SERVER", "CLIENT", "SERVER", "CLOSE", "PKTS", "BYTES", "DURATION", "NOTES");
+}
+
+void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f)
+{
+    if (r->timeline && r->nflows == 0)
+        fprintf(r->fp, "\n");
+    header(r);
+    char c[80], s[80], dur[32], close[24], notes[96] = "";
+    endpoint_text(f, TS_CLIENT, c, sizeof c);
+    endpoint_text(f, TS_SERVER, s, sizeof s);
+    seconds(f->last_ns - f->first_ns, dur, sizeof dur);
+    const char *by = ts_report_close_by(f->close_by);
+    if (by)
+        snprintf(close, sizeof close, "%s %s", by, ts_report_close_how(f->close_how));
+    else
+        snprintf(close, sizeof close, "-");
+    if (f->flags & TS_FLOW_MIDSTREAM)
+        strncat(notes, "midstream ", sizeof notes - strlen(notes) - 1);
+    if (f->flags & TS_FLOW_SIM_OPEN)
+        strncat(notes, "simultaneous_open ", sizeof notes - strlen(notes) - 1);
+    if (f->flags & TS_FLOW_SIM_CLOSE)
+        strncat(notes, "simultaneous_close ", sizeof notes - strlen(notes) - 1);
+    if (!(f->flags & TS_FLOW_HS_COMPLETE) && !(f->flags & TS_FLOW_MIDSTREAM))
+        strncat(notes, "no-handshake ", sizeof notes - strlen(notes) - 1);
+    uint64_t pkts = (uint64_t)f->ep[0].packets + f->ep[1].packets;
+    uint64_t bytes = f->ep[0].bytes + f->ep[1].bytes;
+    fprintf(r->fp, "%5llu  %-28s %-28s %-12s %-12s %-11s %6llu %9llu %12s  %s\n",
+            (unsigned long long)f->id, c, s, ts_state_name(ts_flow_final_state(f, TS_CLIENT)),
+            ts_state_name(ts_flow_final_state(f, TS_SERVER)), close,
+            (unsigned long long)pkts, (unsigned long long)bytes, dur, notes);
+    r->nflows++;
+}
+
+/* tcpdump's flag letters: S F R P U E W, '.' for ACK. */
+static void flags_text(uint8_t fl, char *buf)
+{
+    char *p = buf;
+    if (fl & 0x02) *p++ = 'S';
+    if (fl & 0x01) *p++ = 'F';
+    if (fl & 0x04) *p++ = 'R';
+    if (fl & 0x08) *p++ = 'P';
+    if (fl & 0x20) *p++ = 'U';
+    if (fl & 0x40) *p++ = 'E';
+    if (fl & 0x80) *p++ = 'W';
+    if (fl & 0x10) *p++ = '.';
+    if (p == buf) *p++ = '-';
+    *p = '\0';
+}
+
+void ts_report_text_trace(struct ts_report_text *r, const struct ts_packet_trace *t)
+{
+    if (!t->flow)
+        return;
+    if (!r->have_t0) {
+        r->have_t0 = true;
+        r->t0_ns = t->ts_ns;
+        fprintf(r->fp, "%6s %11s %5s  %-44s %-6s %s\n", "PKT", "TIME", "FLOW", "SEGMENT",
+                "FLAGS", "SEQ/ACK/LEN, TRANSITIONS");
+    }
+    const struct ts_flow *f = t->flow;
+    char src[80], dst[80], fl[12], tm[32], seg[170];
+    endpoint_text(f, t->sender, src, sizeof src);
+    endpoint_text(f, 1 - t->sender, dst, sizeof dst);
+    flags_text(t->flags, fl);
+    seconds(t->ts_ns - r->t0_ns, tm, sizeof tm);
+    snprintf(seg, sizeof seg, "%s > %s", src, dst);
+    int pad = 4 - (int)strlen(fl);
+    fprintf(r->fp, "%6llu %11s %5llu  %-44s [%s]%*s seq %u", (unsigned long long)t->pkt, tm,
+            (unsigned long long)f->id, seg, fl, pad > 0 ? pad : 0, "", t->rel_seq);
+    if (t->has_ack)
+        fprintf(r->fp, " ack %u", t->rel_ack);
+    fprintf(r->fp, " len %u", t->len);
+    if (t->retransmit)
+        fprintf(r->fp, " (retransmission)");
+    for (unsigned i = 0; i < t->ntrans; i++) {
+        const struct ts_transition *x = &t->trans[i];
+        fprintf(r->fp, "%s %s %s->%s", i ? "," : "  ",
+                x->endpoint == TS_CLIENT ? "client" : "server",
+                ts_state_name((enum ts_state)x->from), ts_state_name((enum ts_state)x->to));
+    }
+    fputc('\n', r->fp);
+}
+
+void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input *in,
+                          const struct ts_summary *s)
+{
+    if (r->nflows == 0)
+        fprintf(r->fp, "No TCP connections.\n");
+    fprintf(r->fp, "\nEndpoint states (both sides of %llu connection%s):\n",
+            (unsigned long long)s->flows, s->flows == 1 ? "" : "s");
+    for (int i = 0; i < TS_STATE_COUNT; i++)
+        if (s->endpoint_states[i])
+            fprintf(r->fp, "%7llu %s\n", (unsigned long long)s->endpoint_states[i],
+                    ts_state_name((enum ts_state)i));
+    const struct ts_input_stats *st = in->stats;
+    fprintf(r->fp, "\n%s: %llu packets, %llu TCP", in->source,
+            (unsigned long long)st->packets, (unsigned long long)st->tcp_packets);
+    uint64_t skipped = st->non_tcp + st->truncated + st->malformed + st->fragments +
+                       st->unsupported_link;
+    if (skipped)
+        fprintf(r->fp, "; skipped %llu (non-TCP %llu, truncated %llu, malformed %llu, "
+                       "fragments %llu, unsupported link %llu)",
+                (unsigned long long)skipped, (unsigned long long)st->non_tcp,
+                (unsigned long long)st->truncated, (unsigned long long)st->malformed,
+                (unsigned long long)st->fragments, (unsigned long long)st->unsupported_link);
+    fprintf(r->fp, "; %llu handshakes, %llu reset, %llu midstream\n",
+            (unsigned long long)s->handshakes, (unsigned long long)s->resets,
+            (unsigned long long)s->midstream);
+    for (unsigned i = 0; i < in->nerrors; i++)
+        fprintf(r->fp, "error: %s\n", in->errors[i].message);
+    fflush(r->fp);
+    free(r);
+}
