@@ -1,0 +1,25 @@
+/* support.h - what the tests share: paths in the source tree, running the
+ * tcpstates binary and reading what it printed. */
+#ifndef TS_TEST_SUPPORT_H
+#define TS_TEST_SUPPORT_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+/* TS_SOURCE_DIR "/" rel, in one of a few rotating static buffers. */
+const char *ts_test_src(const char *rel);
+
+/* The whole file, NUL-terminated (free it); NULL when it cannot be read. */
+char *ts_test_slurp(const char *path, size_t *len);
+
+/* Run "tcpstates ARGS" through sh (ARGS is shell text), capture its standard
+ * output and error (free them). Returns its exit status, -1 if it died. */
+int ts_test_run(const char *args, char **out, char **err);
+
+/* Run it and parse its standard output as one JSON document (NULL if not). */
+json_object *ts_test_run_json(const char *args, int *status, char **err);
+
+/* A key path "a.b.c" inside a JSON object, or NULL. */
+json_object *ts_test_get(json_object *o, const char *path);
+
+#endif

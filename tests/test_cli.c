@@ -1,0 +1,246 @@
+/* test_cli.c - the command line: option parsing (pure) and, through the real
+ * binary, exit codes and the one-line messages on standard error for bad
+ * usage and bad input (SPEC.md: 0 success, 1 input unreadable or damaged,
+ * 2 bad usage). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "support.h"
+
+static int parse(struct ts_options *o, char *err, size_t len, int argc, char **argv)
+{
+    return ts_cli_parse(argc, argv, o, err, len);
+}
+
+#define ARGV(...) ((char *[]){"tcpstates", __VA_ARGS__, NULL})
+#define ARGC(...) ((int)(sizeof((char *[]){"tcpstates", __VA_ARGS__}) / sizeof(char *)))
+#define PARSE(o, err, ...) parse(o, err, sizeof err, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__))
+
+Test(cli, file_and_trailing_filter)
+{
+    struct ts_options o;
+    char err[256];
+    cr_assert_eq(PARSE(&o, err, "cap.pcap", "tcp", "port", "80"), 0, "%s", err);
+    cr_expect_str_eq(o.read_file, "cap.pcap");
+    cr_expect_str_eq(o.filter, "tcp port 80");
+    cr_expect_eq(o.format, TS_FORMAT_JSON);
+    ts_cli_free(&o);
+}
+
+Test(cli, options_after_the_file_are_options)
+{
+    struct ts_options o;
+    char err[256];
+    cr_assert_eq(PARSE(&o, err, "cap.pcap", "--format", "text", "--timeline", "-c", "5"), 0,
+                 "%s", err);
+    cr_expect_eq(o.format, TS_FORMAT_TEXT);
+    cr_expect(o.timeline);
+    cr_expect_eq(o.count, 5);
+    cr_expect_null(o.filter);
+    ts_cli_free(&o);
+}
+
+Test(cli, live_defaults_to_ndjson)
+{
+    struct ts_options o;
+    char err[256];
+    cr_assert_eq(PARSE(&o, err, "-i", "eth0", "-p"), 0, "%s", err);
+    cr_expect_str_eq(o.iface, "eth0");
+    cr_expect_not(o.promisc);
+    cr_expect_eq(o.format, TS_FORMAT_NDJSON);
+    ts_cli_free(&o);
+}
+
+Test(cli, numbers_and_units)
+{
+    struct ts_options o;
+    char err[256];
+    cr_assert_eq(PARSE(&o, err, "-r", "x", "--msl", "1.5", "--memcap", "64M", "--max-flows",
+                       "1000", "--idle-timeout", "10", "--duration", "2.5"),
+                 0, "%s", err);
+    cr_expect_eq(o.cfg.msl_ns, 1500000000LL);
+    cr_expect_eq(o.cfg.memcap, 64ull << 20);
+    cr_expect_eq(o.cfg.max_flows, 1000);
+    cr_expect_eq(o.cfg.idle_timeout_ns, 10000000000LL);
+    cr_expect_eq(o.duration_ns, 2500000000LL);
+    ts_cli_free(&o);
+}
+
+Test(cli, defaults_are_specs)
+{
+    struct ts_options o;
+    char err[256];
+    cr_assert_eq(PARSE(&o, err, "x.pcap"), 0, "%s", err);
+    /* SPEC.md: --msl 30 (Linux's 60 s TIME_WAIT), --idle-timeout 3600, memcap 256 MiB */
+    cr_expect_eq(o.cfg.msl_ns, 30000000000LL);
+    cr_expect_eq(o.cfg.idle_timeout_ns, 3600000000000LL);
+    cr_expect_eq(o.cfg.memcap, 256ull << 20);
+    cr_expect(o.promisc);
+    ts_cli_free(&o);
+}
+
+Test(cli, usage_errors)
+{
+    struct ts_options o;
+    char err[256];
+    cr_expect_lt(PARSE(&o, err, "--bogus"), 0);
+    cr_expect(strstr(err, "--bogus") != NULL, "%s", err);
+    cr_expect_lt(PARSE(&o, err, "x", "-c"), 0);
+    cr_expect(strstr(err, "-c") != NULL, "%s", err);
+    cr_expect_lt(PARSE(&o, err, "x", "-c", "abc"), 0);
+    cr_expect_lt(PARSE(&o, err, "x", "-c", "0"), 0);
+    cr_expect_lt(PARSE(&o, err, "x", "-c", "-3"), 0);
+    cr_expect_lt(PARSE(&o, err, "x", "--format", "xml"), 0);
+    cr_expect(strstr(err, "xml") != NULL, "%s", err);
+    cr_expect_lt(PARSE(&o, err, "x", "--msl", "nan"), 0);
+    cr_expect_lt(PARSE(&o, err, "x", "--msl", "-1"), 0);
+    cr_expect_lt(PARSE(&o, err, "x", "--memcap", "12Q"), 0);
+    cr_expect_lt(PARSE(&o, err, "x", "--max-flows", "99999999999"), 0);
+    cr_expect_lt(PARSE(&o, err, "x", "--format"), 0);
+    cr_expect(strstr(err, "--format") != NULL, "%s", err);
+    cr_expect_lt(PARSE(&o, err, "-i", "lo", "-r", "x.pcap"), 0);
+    /* as in tcpdump, words after -i IFACE are the filter */
+    cr_expect_eq(PARSE(&o, err, "-i", "lo", "tcp"), 0);
+    cr_expect_str_eq(o.filter, "tcp");
+    ts_cli_free(&o);
+    cr_expect_lt(PARSE(&o, err, "x.pcap", "-f", "tcp", "port", "80"), 0);
+    char *no_input[] = {"tcpstates", NULL};
+    cr_expect_lt(parse(&o, err, sizeof err, 1, no_input), 0);
+    cr_expect(strstr(err, "no input") != NULL, "%s", err);
+}
+
+/* ------------------------------------------------------ through the binary */
+
+static void expect_run(const char *args, int status, const char *stderr_has)
+{
+    char *out = NULL, *err = NULL;
+    int st = ts_test_run(args, &out, &err);
+    cr_expect_eq(st, status, "tcpstates %s: exit %d, expected %d (stderr: %s)", args, st,
+                 status, err ? err : "");
+    if (stderr_has)
+        cr_expect(err && strstr(err, stderr_has), "tcpstates %s: stderr lacks '%s': %s", args,
+                  stderr_has, err ? err : "");
+    free(out);
+    free(err);
+}
+
+Test(cli_binary, exit_codes_and_messages)
+{
+    expect_run("", 2, "no input");
+    expect_run("--bogus x", 2, "unknown option --bogus");
+    expect_run("-c", 2, "needs a value");
+    expect_run("--help", 0, NULL);
+    expect_run("/nonexistent/cap.pcap", 1, "/nonexistent/cap.pcap: No such file or directory");
+    expect_run("/tmp", 1, "/tmp: is a directory");
+    char args[512];
+    snprintf(args, sizeof args, "'%s'", ts_test_src("testdata/normal_client_closes_first.truth"));
+    expect_run(args, 1, "not a pcap or pcapng capture");
+    snprintf(args, sizeof args, "'%s' 'tcp port ((('",
+             ts_test_src("testdata/normal_client_closes_first.pcap"));
+    expect_run(args, 2, "bad filter expression");
+    expect_run("-i ts-no-such-if0 -c 1", 1, "ts-no-such-if0");
+}
+
+Test(cli_binary, help_and_version_on_stdout)
+{
+    char *out = NULL;
+    cr_assert_eq(ts_test_run("--help", &out, NULL), 0);
+    cr_expect(strstr(out, "Usage: tcpstates") != NULL);
+    free(out);
+    cr_assert_eq(ts_test_run("-V", &out, NULL), 0);
+    cr_expect(strncmp(out, "tcpstates ", 10) == 0, "%s", out);
+    free(out);
+}
+
+Test(cli_binary, empty_file_is_not_a_capture)
+{
+    char path[] = "/tmp/ts_empty_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    char args[64];
+    snprintf(args, sizeof args, "%s", path);
+    expect_run(args, 1, path);
+    unlink(path);
+}
+
+/* A capture cut in the middle of a record: what was read before is reported,
+ * input.errors names the record, and the exit status is 1. */
+Test(cli_binary, truncated_capture_reports_what_came_before)
+{
+    size_t len;
+    char *pcap = ts_test_slurp(ts_test_src("testdata/normal_client_closes_first.pcap"), &len);
+    cr_assert_not_null(pcap);
+    /* walk the classic pcap records: 24-byte file header, 16-byte record headers */
+    size_t off = 24;
+    for (int rec = 0; rec < 5; rec++) {
+        uint32_t incl;
+        memcpy(&incl, pcap + off + 8, 4);
+        off += 16 + incl;
+    }
+    size_t cut = off + 16 + 10; /* inside record 6's data */
+    cr_assert_lt(cut, len);
+    char path[] = "/tmp/ts_trunc_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_eq(write(fd, pcap, cut), (ssize_t)cut);
+    close(fd);
+    free(pcap);
+
+    int status;
+    char *err = NULL;
+    json_object *doc = ts_test_run_json(path, &status, &err);
+    cr_expect_eq(status, 1);
+    cr_expect(err && strstr(err, path) && strstr(err, "record 6"), "stderr: %s", err);
+    cr_assert_not_null(doc, "a report must still be written");
+    cr_expect_eq(json_object_get_int(ts_test_get(doc, "input.packets")), 5);
+    cr_expect_eq(json_object_array_length(ts_test_get(doc, "flows")), 1);
+    json_object *errors = ts_test_get(doc, "input.errors");
+    cr_assert_eq(json_object_array_length(errors), 1);
+    cr_expect(strstr(json_object_get_string(json_object_array_get_idx(errors, 0)), "record 6"));
+    json_object_put(doc);
+    free(err);
+    unlink(path);
+}
+
+Test(cli_binary, stdin_output_file_count_and_filter)
+{
+    const char *cap = ts_test_src("testdata/several_parallel.pcap");
+    char args[1024];
+    int status;
+
+    snprintf(args, sizeof args, "- < '%s'", cap);
+    json_object *doc = ts_test_run_json(args, &status, NULL);
+    cr_assert_eq(status, 0);
+    cr_expect_str_eq(json_object_get_string(ts_test_get(doc, "input.source")), "-");
+    cr_expect_eq(json_object_array_length(ts_test_get(doc, "flows")), 5);
+    json_object_put(doc);
+
+    /* BPF as trailing words: only the connection from port 40143 */
+    snprintf(args, sizeof args, "'%s' tcp port 40143", cap);
+    doc = ts_test_run_json(args, &status, NULL);
+    cr_assert_eq(status, 0);
+    cr_expect_eq(json_object_array_length(ts_test_get(doc, "flows")), 1);
+    json_object_put(doc);
+
+    snprintf(args, sizeof args, "-c 3 '%s'", cap);
+    doc = ts_test_run_json(args, &status, NULL);
+    cr_expect_eq(json_object_get_int(ts_test_get(doc, "input.packets")), 3);
+    json_object_put(doc);
+
+    char out[] = "/tmp/ts_out_XXXXXX";
+    int fd = mkstemp(out);
+    close(fd);
+    snprintf(args, sizeof args, "-o %s --format text '%s'", out, cap);
+    char *so = NULL;
+    cr_assert_eq(ts_test_run(args, &so, NULL), 0);
+    cr_expect_str_eq(so, "");
+    char *text = ts_test_slurp(out, NULL);
+    cr_expect(text && strstr(text, "FIN_WAIT_2"), "%s", text);
+    free(so);
+    free(text);
+    unlink(out);
+}

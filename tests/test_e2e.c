@@ -1,0 +1,154 @@
+/* test_e2e.c - end to end against the kernel: every testdata/<name>.truth
+ * holds the states that `ss` showed for each socket of real connections
+ * between two network namespaces when their capture <name>.pcap stopped
+ * (testdata/scenarios/ makes them). tcpstates must report the same state for
+ * both endpoints of every connection, and no connection that was not there. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+struct truth_row {
+    char cip[64], sip[64];
+    int cport, sport;
+    char cstate[24], sstate[24];
+    int roles_either;
+};
+
+static int load_truth(const char *path, struct truth_row *rows, int max)
+{
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "cannot open %s", path);
+    char line[512];
+    int n = 0, either = 0;
+    while (fgets(line, sizeof line, f) && n < max) {
+        if (strncmp(line, "#! roles either", 15) == 0) {
+            either = 1;
+            continue;
+        }
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        struct truth_row *r = &rows[n];
+        int k = sscanf(line, "%63s %d %23s %63s %d %23s", r->cip, &r->cport, r->cstate, r->sip,
+                       &r->sport, r->sstate);
+        cr_assert_eq(k, 6, "%s: bad truth line: %s", path, line);
+        r->roles_either = either;
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static const char *str(json_object *o, const char *path)
+{
+    json_object *v = ts_test_get(o, path);
+    return v ? json_object_get_string(v) : "";
+}
+
+static int num(json_object *o, const char *path)
+{
+    json_object *v = ts_test_get(o, path);
+    return v ? json_object_get_int(v) : -1;
+}
+
+static int same_endpoint(json_object *ep, const char *ip, int port)
+{
+    return strcmp(str(ep, "ip"), ip) == 0 && num(ep, "port") == port;
+}
+
+/* The flow is between these two endpoints, in either role. */
+static int between(json_object *flow, const struct truth_row *r)
+{
+    json_object *c = ts_test_get(flow, "client"), *s = ts_test_get(flow, "server");
+    return (same_endpoint(c, r->cip, r->cport) && same_endpoint(s, r->sip, r->sport)) ||
+           (same_endpoint(c, r->sip, r->sport) && same_endpoint(s, r->cip, r->cport));
+}
+
+static unsigned endpoints_checked, endpoints_matched;
+
+static void check_scenario(const char *name)
+{
+    char truth[512], args[600];
+    snprintf(truth, sizeof truth, "%s/testdata/%s.truth", TS_SOURCE_DIR, name);
+    struct truth_row rows[64];
+    int n = load_truth(truth, rows, 64);
+    cr_assert_gt(n, 0, "%s: no truth rows", name);
+
+    snprintf(args, sizeof args, "'%s/testdata/%s.pcap'", TS_SOURCE_DIR, name);
+    int status;
+    json_object *doc = ts_test_run_json(args, &status, NULL);
+    cr_assert_eq(status, 0, "%s: exit status %d", name, status);
+    cr_assert_not_null(doc, "%s: output is not JSON", name);
+    json_object *flows = ts_test_get(doc, "flows");
+    cr_assert_not_null(flows);
+    size_t nflows = json_object_array_length(flows);
+    cr_expect_eq(nflows, (size_t)n, "%s: %zu connections reported, the kernel had %d", name,
+                 nflows, n);
+
+    /* Sort flows by id: the k-th truth row of a tuple is its k-th flow. */
+    int used[64] = {0};
+    for (int i = 0; i < n; i++) {
+        const struct truth_row *r = &rows[i];
+        json_object *match = NULL;
+        int best = -1;
+        long best_id = 0;
+        for (size_t j = 0; j < nflows && j < 64; j++) {
+            json_object *fl = json_object_array_get_idx(flows, j);
+            long id = num(fl, "id");
+            if (!used[j] && between(fl, r) && (best < 0 || id < best_id)) {
+                best = (int)j;
+                best_id = id;
+            }
+        }
+        cr_expect_geq(best, 0, "%s: no flow for %s:%d <-> %s:%d", name, r->cip, r->cport,
+                      r->sip, r->sport);
+        if (best < 0)
+            continue;
+        used[best] = 1;
+        match = json_object_array_get_idx(flows, best);
+        json_object *c = ts_test_get(match, "client"), *s = ts_test_get(match, "server");
+        if (!r->roles_either)
+            cr_expect(same_endpoint(c, r->cip, r->cport),
+                      "%s: client should be %s:%d (it called connect()), got %s:%d", name,
+                      r->cip, r->cport, str(c, "ip"), num(c, "port"));
+        json_object *rc = same_endpoint(c, r->cip, r->cport) ? c : s;
+        json_object *rs = rc == c ? s : c;
+        endpoints_checked += 2;
+        int okc = strcmp(str(rc, "state"), r->cstate) == 0;
+        int oks = strcmp(str(rs, "state"), r->sstate) == 0;
+        endpoints_matched += okc + oks;
+        cr_expect(okc, "%s row %d: %s:%d is %s by the kernel, tcpstates says %s", name, i + 1,
+                  r->cip, r->cport, r->cstate, str(rc, "state"));
+        cr_expect(oks, "%s row %d: %s:%d is %s by the kernel, tcpstates says %s", name, i + 1,
+                  r->sip, r->sport, r->sstate, str(rs, "state"));
+    }
+    json_object_put(doc);
+}
+
+Test(e2e, every_scenario_matches_the_kernel)
+{
+    DIR *d = opendir(TS_SOURCE_DIR "/testdata");
+    cr_assert_not_null(d);
+    char names[64][128];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 64) {
+        size_t l = strlen(e->d_name);
+        if (l > 6 && strcmp(e->d_name + l - 6, ".truth") == 0 && l - 6 < 128) {
+            memcpy(names[n], e->d_name, l - 6);
+            names[n][l - 6] = '\0';
+            n++;
+        }
+    }
+    closedir(d);
+    cr_assert_geq(n, 10, "expected the scenario captures in testdata/, found %d", n);
+    for (int i = 0; i < n; i++)
+        check_scenario(names[i]);
+    cr_log_info("e2e: %u of %u endpoint states match the kernel's ss in %d captures",
+                endpoints_matched, endpoints_checked, n);
+    fprintf(stderr, "e2e: %u of %u endpoint states match the kernel's ss in %d captures\n",
+            endpoints_matched, endpoints_checked, n);
+}

@@ -1,0 +1,129 @@
+/* test_flow_table.c - the flow key, its keyed hash and the flow table. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "flow_key.h"
+#include "flow_table.h"
+
+/* The reference vector of the SipHash paper (Aumasson and Bernstein 2012,
+ * appendix A): key 00 01 .. 0f, message 00 01 .. 0e -> a129ca6149be45e5. */
+Test(flow_key, siphash_reference_vector)
+{
+    uint8_t msg[15];
+    for (int i = 0; i < 15; i++)
+        msg[i] = (uint8_t)i;
+    uint64_t k0 = 0x0706050403020100ULL, k1 = 0x0f0e0d0c0b0a0908ULL;
+    cr_expect_eq(ts_flow_siphash24(msg, 15, k0, k1), 0xa129ca6149be45e5ULL);
+}
+
+static struct ts_ip ip4(uint32_t src, uint32_t dst)
+{
+    struct ts_ip ip;
+    memset(&ip, 0, sizeof ip);
+    ip.family = 4;
+    for (int i = 0; i < 4; i++) {
+        ip.src[i] = (uint8_t)(src >> (24 - 8 * i));
+        ip.dst[i] = (uint8_t)(dst >> (24 - 8 * i));
+    }
+    return ip;
+}
+
+Test(flow_key, both_directions_one_key)
+{
+    struct ts_ip fwd = ip4(0x0a000001, 0x0a000002), rev = ip4(0x0a000002, 0x0a000001);
+    struct ts_flow_key a, b;
+    bool src_a1 = ts_flow_key_make(&a, &fwd, 40000, 80);
+    bool src_a2 = ts_flow_key_make(&b, &rev, 80, 40000);
+    cr_expect(ts_flow_key_equal(&a, &b));
+    cr_expect_neq(src_a1, src_a2);
+    uint64_t seed[2] = {1, 2};
+    cr_expect_eq(ts_flow_key_hash(&a, seed), ts_flow_key_hash(&b, seed));
+    uint64_t other[2] = {3, 4};
+    cr_expect_neq(ts_flow_key_hash(&a, seed), ts_flow_key_hash(&a, other),
+                  "the hash depends on the seed");
+    /* same addresses, ports decide the order */
+    struct ts_ip same = ip4(0x0a000001, 0x0a000001);
+    cr_expect(ts_flow_key_make(&a, &same, 1000, 2000));
+    cr_expect_not(ts_flow_key_make(&a, &same, 2000, 1000));
+}
+
+static struct ts_flow_key key_n(uint32_t n)
+{
+    struct ts_ip ip = ip4(0x0a000000 + n, 0xc0a80001);
+    struct ts_flow_key k;
+    ts_flow_key_make(&k, &ip, (uint16_t)(1024 + n % 50000), 80);
+    return k;
+}
+
+Test(flow_table, insert_find_remove_reuse)
+{
+    struct ts_flow_table t;
+    char err[128];
+    uint64_t seed[2] = {42, 43};
+    cr_assert_eq(ts_flow_table_init(&t, 0, seed, err, sizeof err), 0);
+    enum { N = 10000 };
+    for (uint32_t i = 0; i < N; i++) {
+        struct ts_flow_key k = key_n(i);
+        struct ts_flow *f = ts_flow_table_insert(&t, &k, ts_flow_table_hash(&t, &k));
+        cr_assert_not_null(f);
+        f->id = i + 1;
+    }
+    cr_expect_eq(t.used, N);
+    cr_expect_geq(t.nbuckets, N, "the index grew with the flows");
+    for (uint32_t i = 0; i < N; i++) {
+        struct ts_flow_key k = key_n(i);
+        struct ts_flow *f = ts_flow_table_find(&t, &k, ts_flow_table_hash(&t, &k));
+        cr_assert_not_null(f);
+        cr_expect_eq(f->id, i + 1);
+    }
+    struct ts_flow_key k0 = key_n(7);
+    struct ts_flow *f = ts_flow_table_find(&t, &k0, ts_flow_table_hash(&t, &k0));
+    ts_flow_table_unindex(&t, f);
+    cr_expect_null(ts_flow_table_find(&t, &k0, ts_flow_table_hash(&t, &k0)));
+    ts_flow_table_release(&t, f);
+    uint32_t allocated = t.allocated;
+    struct ts_flow *g = ts_flow_table_insert(&t, &k0, ts_flow_table_hash(&t, &k0));
+    cr_expect_eq(g, f, "a released record is reused before new memory");
+    cr_expect_eq(t.allocated, allocated);
+    ts_flow_table_free(&t);
+}
+
+Test(flow_table, max_flows_is_a_hard_bound)
+{
+    struct ts_flow_table t;
+    char err[128];
+    uint64_t seed[2] = {1, 1};
+    cr_assert_eq(ts_flow_table_init(&t, 3, seed, err, sizeof err), 0);
+    for (uint32_t i = 0; i < 3; i++) {
+        struct ts_flow_key k = key_n(i);
+        cr_expect_not_null(ts_flow_table_insert(&t, &k, ts_flow_table_hash(&t, &k)));
+    }
+    struct ts_flow_key k = key_n(99);
+    cr_expect_null(ts_flow_table_insert(&t, &k, ts_flow_table_hash(&t, &k)));
+    ts_flow_table_free(&t);
+}
+
+Test(flow_table, timer_lists_keep_activity_order)
+{
+    struct ts_flow_table t;
+    char err[128];
+    uint64_t seed[2] = {5, 6};
+    cr_assert_eq(ts_flow_table_init(&t, 0, seed, err, sizeof err), 0);
+    struct ts_flow *f[4];
+    for (uint32_t i = 0; i < 4; i++) {
+        struct ts_flow_key k = key_n(i);
+        f[i] = ts_flow_table_insert(&t, &k, ts_flow_table_hash(&t, &k));
+        ts_flow_table_touch(&t, f[i], TS_TIMER_ACTIVE);
+    }
+    cr_expect_eq(ts_flow_table_oldest(&t, TS_TIMER_ACTIVE), f[0]);
+    ts_flow_table_touch(&t, f[0], TS_TIMER_ACTIVE); /* active again: to the tail */
+    cr_expect_eq(ts_flow_table_oldest(&t, TS_TIMER_ACTIVE), f[1]);
+    ts_flow_table_touch(&t, f[1], TS_TIMER_CLOSED); /* moves class */
+    cr_expect_eq(ts_flow_table_oldest(&t, TS_TIMER_ACTIVE), f[2]);
+    cr_expect_eq(ts_flow_table_oldest(&t, TS_TIMER_CLOSED), f[1]);
+    ts_flow_table_unindex(&t, f[2]);
+    cr_expect_eq(ts_flow_table_oldest(&t, TS_TIMER_ACTIVE), f[3]);
+    cr_expect_null(ts_flow_table_oldest(&t, TS_TIMER_HANDSHAKE));
+    ts_flow_table_release(&t, f[2]);
+    ts_flow_table_free(&t);
+}
