@@ -56,7 +56,8 @@ int ts_test_run(const char *args, char **out, char **err)
     close(fe);
     size_t len = strlen(args) + strlen(TS_BINARY) + 2 * sizeof outp + 64;
     char *cmd = malloc(len);
-    snprintf(cmd, len, "'%s' %s >%s 2>%s", TS_BINARY, args, outp, errp);
+    /* timeout(1) turns a hang into exit status 124 instead of a stuck suite */
+    snprintf(cmd, len, "timeout 120 '%s' %s >%s 2>%s", TS_BINARY, args, outp, errp);
     int st = system(cmd);
     free(cmd);
     char *o = ts_test_slurp(outp, NULL), *e = ts_test_slurp(errp, NULL);

@@ -12,8 +12,9 @@ const char *ts_test_src(const char *rel);
 /* The whole file, NUL-terminated (free it); NULL when it cannot be read. */
 char *ts_test_slurp(const char *path, size_t *len);
 
-/* Run "tcpstates ARGS" through sh (ARGS is shell text), capture its standard
- * output and error (free them). Returns its exit status, -1 if it died. */
+/* Run "tcpstates ARGS" through sh (ARGS is shell text) under a 120 s
+ * timeout, capture its standard output and error (free them). Returns its
+ * exit status (124 when it hung), -1 if it died by a signal. */
 int ts_test_run(const char *args, char **out, char **err);
 
 /* Run it and parse its standard output as one JSON document (NULL if not). */

@@ -1,0 +1,15 @@
+#!/bin/sh
+# The whole test suite: builds tcpstates twice (optimised, and with
+# AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test in each.
+set -eu
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+for variant in release sanitize; do
+    dir=build-test-$variant
+    if [ "$variant" = sanitize ]; then san=ON; type=Debug; else san=OFF; type=RelWithDebInfo; fi
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=$type -DTS_SANITIZE=$san >/dev/null
+    cmake --build "$dir" -j"$jobs"
+    echo "== tests ($variant build)"
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir "$dir" --output-on-failure
+done
