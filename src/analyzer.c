@@ -373,10 +373,40 @@ static void note_close(struct ts_flow *f, int sender, const struct ts_tcp *tcp, 
     }
 }
 
+/* A one-sided capture (the peer's packets were never seen): after this side
+ * closed, a pure ACK one past its previous ACK acknowledges the peer's FIN,
+ * the normal reply to ours. Infer that FIN so both sides can finish. */
+static void infer_unseen_fin(struct ts_analyzer *a, struct ts_flow *f, int s,
+                             const struct ts_tcp *tcp, int64_t ts, uint64_t pkt)
+{
+    struct ts_endpoint *S = &f->ep[s], *R = &f->ep[1 - s];
+    if ((R->flags & (TS_EP_SEEN | TS_EP_FIN)) || !(S->flags & TS_EP_FIN) ||
+        !(S->flags & TS_EP_ACKED))
+        return;
+    if (S->state != TS_FIN_WAIT_1 && S->state != TS_FIN_WAIT_2 && S->state != TS_CLOSING)
+        return;
+    if ((tcp->flags & (TS_TH_SYN | TS_TH_FIN | TS_TH_RST | TS_TH_ACK)) != TS_TH_ACK ||
+        tcp->payload_len != 0 || tcp->ack != S->last_ack + 1)
+        return;
+    struct ts_pending p;
+    while (ts_seq_take(R, false, 0, true, &p)) /* it had our FIN when it sent its own */
+        deliver(a, f, 1 - s, &p);
+    R->fin_seq = S->last_ack;
+    R->snd_nxt = tcp->ack;
+    R->flags |= TS_EP_FIN | TS_EP_NXT;
+    set_state(a, f, 1 - s, ts_fsm_send((enum ts_state)R->state, TS_SEND_FIN), ts, pkt);
+    /* its FIN acknowledged ours (FIN_WAIT_2 already had that), then arrived */
+    struct ts_pending x = {.event = TS_RECV_ACK_FIN, .ts_ns = ts, .pkt = pkt};
+    deliver(a, f, s, &x);
+    x.event = TS_RECV_FIN;
+    deliver(a, f, s, &x);
+}
+
 static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
                             const struct ts_tcp *tcp, int64_t ts, uint64_t pkt)
 {
     struct ts_endpoint *S = &f->ep[s], *R = &f->ep[1 - s];
+    infer_unseen_fin(a, f, s, tcp, ts, pkt);
     struct ts_seg_events ev;
     ts_seq_classify(S, R, tcp, &ev);
     bool was_open = !(closed_state(S->state) && closed_state(R->state)) ||
@@ -397,6 +427,13 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
         S->isn = tcp->seq - 1; /* base for relative numbers only (no TS_EP_ISN) */
     }
     note_close(f, s, tcp, was_open);
+
+    /* A synchronized sender got an answer to its SYN, so its SYN had reached
+     * the receiver even if the receiver's answer was not captured. */
+    if (synchronized_state(S->state))
+        while (R->npending && R->pending[0].event == TS_RECV_SYN &&
+               ts_seq_take(R, false, 0, true, &p))
+            deliver(a, f, 1 - s, &p);
 
     /* 3. The receiver gets it; SYN and FIN count when its ACK says so. */
     for (unsigned i = 0; i < ev.nrecv; i++) {

@@ -69,10 +69,16 @@ void ts_seq_classify(const struct ts_endpoint *snd, const struct ts_endpoint *rc
     ev->ack = seg->ack;
 
     if (f & TS_TH_RST) {
-        ev->send = TS_SEND_RST;
+        /* A RST the receiver does not take (blind, out of window, or drawing a
+         * challenge ACK) is no evidence that its claimed sender aborted: a
+         * forged RST is the usual reason. Only an accepted RST closes both. */
         ev->rst = (uint8_t)rst_verdict(snd, rcv, seg);
-        if (ev->rst == TS_RST_ACCEPTED)
+        if (ev->rst == TS_RST_ACCEPTED) {
+            ev->send = TS_SEND_RST;
             add_recv(ev, TS_RECV_RST, false, 0);
+        } else {
+            ev->send = TS_SEND_NONE;
+        }
         return;
     }
 
@@ -186,6 +192,10 @@ int ts_seq_enqueue(struct ts_endpoint *ep, const struct ts_recv_item *item,
             p->ack_point == item->ack_point)
             return 0;
     }
+    /* An ACK right behind another changes nothing more: keep one. */
+    if (item->event == TS_RECV_ACK && ep->npending &&
+        ep->pending[ep->npending - 1].event == TS_RECV_ACK)
+        return 0;
     int ret = 0;
     if (ep->npending == TS_PENDING_MAX) {
         *evicted = ep->pending[0];

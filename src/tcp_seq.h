@@ -32,7 +32,8 @@ struct ts_recv_item {
 
 /* What one segment means for its sender and its receiver. */
 struct ts_seg_events {
-    uint8_t send;       /* enum ts_send_event for the sender */
+    uint8_t send;       /* enum ts_send_event for the sender (TS_SEND_RST only
+                           for a RST the receiver accepts) */
     uint8_t nrecv;      /* receive events for the receiver, in order */
     struct ts_recv_item recv[4];
     bool has_ack;       /* the sender's ACK number proves what it received */
