@@ -98,7 +98,8 @@ struct ts_flow {
     uint8_t close_by, close_how;
     uint8_t in_use;
     int64_t first_ns, last_ns;
-    int64_t syn_ns, synack_ns, hs_ack_ns; /* handshake times, 0 = not seen */
+    int64_t syn_ns, synack_ns, hs_ack_ns; /* last SYN before the SYN-ACK, first SYN-ACK,
+                                             the ACK completing the handshake; 0 = none */
     struct ts_endpoint ep[2]; /* TS_CLIENT, TS_SERVER */
     struct ts_transition *trans; /* only with --timeline */
     uint32_t ntrans, trans_cap;

@@ -445,7 +445,9 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
         deliver(a, f, 1 - s, &p);
 
     /* Handshake times: first SYN, first SYN-ACK, the ACK that completes it. */
-    if ((tcp->flags & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST)) == TS_TH_SYN && !f->syn_ns &&
+    /* the SYN the handshake answered: the last one before the SYN-ACK (tshark's
+     * initial RTT is measured from it) */
+    if ((tcp->flags & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST)) == TS_TH_SYN && !f->synack_ns &&
         s == TS_CLIENT)
         f->syn_ns = ts;
     if ((tcp->flags & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST)) == (TS_TH_SYN | TS_TH_ACK) &&

@@ -1,0 +1,6 @@
+# netns client tcpst24132c: ss -tanoH (IPv4 and IPv6, taken 23:54:58.699310)
+TIME-WAIT 0      0      10.77.0.1:40121 10.77.0.2:8080 timer:(timewait,59sec,0)
+# netns server tcpst24132s: ss -tanoH (IPv4 and IPv6, taken 23:54:58.821576)
+LISTEN    0      64     10.77.0.2:8080   0.0.0.0:*    
+TIME-WAIT 0      0      10.77.0.2:8080 10.77.0.1:40121 timer:(timewait,59sec,0)
+# netns bridge tcpst24132b: ss -tanoH (IPv4 and IPv6, taken 23:54:58.892900)
