@@ -356,12 +356,13 @@ static struct ts_flow *new_flow(struct ts_analyzer *a, const struct ts_flow_key 
     return f;
 }
 
-static void note_close(struct ts_flow *f, int sender, const struct ts_tcp *tcp, bool was_open)
+static void note_close(struct ts_flow *f, int sender, const struct ts_tcp *tcp, bool was_open,
+                       uint8_t rst_verdict)
 {
     uint8_t by = sender == TS_CLIENT ? TS_CLOSE_BY_CLIENT : TS_CLOSE_BY_SERVER;
     if (tcp->flags & TS_TH_RST) {
-        if (!was_open)
-            return;
+        if (!was_open || rst_verdict != TS_RST_ACCEPTED)
+            return; /* a RST nobody took closed nothing */
         f->close_how = TS_CLOSE_HOW_RST;
         if (f->close_by == TS_CLOSE_BY_NONE)
             f->close_by = by;
@@ -426,7 +427,7 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
     } else if (S->packets == 1) {
         S->isn = tcp->seq - 1; /* base for relative numbers only (no TS_EP_ISN) */
     }
-    note_close(f, s, tcp, was_open);
+    note_close(f, s, tcp, was_open, ev.rst);
 
     /* A synchronized sender got an answer to its SYN, so its SYN had reached
      * the receiver even if the receiver's answer was not captured. */
