@@ -65,18 +65,23 @@ struct ts_tcp {
 #define TS_TH_CWR 0x80
 
 /* Link layer: find the IP header in a frame of link type dlt (DLT_* value as
- * pcap_datalink() returns it). Handles Ethernet (802.1Q, 802.1ad, QinQ tags),
- * Linux cooked SLL and SLL2, raw IP (DLT_RAW, IPv4, IPv6), BSD NULL and LOOP. */
+ * pcap_datalink() returns it). Handles Ethernet (802.1Q, 802.1ad, QinQ tags,
+ * up to 8; 802.3 LLC/SNAP), Linux cooked SLL and SLL2, raw IP (DLT_RAW, IPv4,
+ * IPv6), BSD NULL and LOOP. Returns OK (then l3_off <= caplen), NON_TCP (a
+ * family or protocol that is not IP), TRUNCATED, MALFORMED (too many tags) or
+ * UNSUPPORTED_LINK. */
 int ts_decode_link(int dlt, const uint8_t *frame, uint32_t caplen, struct ts_link *out);
 
 /* Network layer: p points at the IP header, caplen bytes of it were captured.
  * IPv4 options are skipped, the length is trimmed to the IP total length,
- * IPv6 extension headers are walked (bounded). */
+ * IPv6 extension headers are walked (at most 64). On OK, l4_off <= caplen:
+ * every IP and extension header byte was captured. */
 int ts_decode_ip(const uint8_t *p, uint32_t caplen, uint16_t ethertype, struct ts_ip *out);
 
 /* Transport layer: p points at the TCP header, caplen bytes captured, len bytes
- * on the wire (ip.l4_len). The 20-byte base header must be captured; options are
- * read as far as they were captured. */
+ * on the wire (ip.l4_len). len < 20 is MALFORMED (checked first); the 20-byte
+ * base header must be captured (else TRUNCATED); options are read as far as
+ * they were captured. */
 int ts_decode_tcp(const uint8_t *p, uint32_t caplen, uint32_t len, struct ts_tcp *out);
 
 /* Short name of a link type for the report ("EN10MB", "LINUX_SLL", ...). */
