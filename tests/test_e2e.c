@@ -217,3 +217,41 @@ Test(e2e, handshake_rtt_is_tsharks_initial_rtt)
     fclose(f);
     cr_expect_geq(checked, 10);
 }
+
+/* testdata/linktypes: one conversation (testdata/craft/craft.py; tshark
+ * shows SYN, SYN-ACK, ACK, data, ACK, client FIN, server FIN+ACK acking it,
+ * final ACK) framed in every link type we decode, IPv4 and IPv6. By RFC 9293
+ * the client, which closed first and acknowledged the server's FIN, is in
+ * TIME_WAIT; the server got the ACK of its FIN in LAST_ACK: CLOSED. */
+Test(e2e, every_link_type_gives_the_same_connection)
+{
+    DIR *d = opendir(TS_SOURCE_DIR "/testdata/linktypes");
+    cr_assert_not_null(d);
+    struct dirent *e;
+    int files = 0;
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l < 6 || strcmp(e->d_name + l - 5, ".pcap") != 0)
+            continue;
+        char args[600];
+        snprintf(args, sizeof args, "'%s/testdata/linktypes/%s'", TS_SOURCE_DIR, e->d_name);
+        int status;
+        json_object *doc = ts_test_run_json(args, &status, NULL);
+        cr_assert_not_null(doc, "%s", e->d_name);
+        cr_expect_eq(status, 0, "%s", e->d_name);
+        cr_expect_eq(num(doc, "input.tcp_packets"), 8, "%s", e->d_name);
+        json_object *flows = ts_test_get(doc, "flows");
+        cr_assert_eq(json_object_array_length(flows), 1, "%s", e->d_name);
+        json_object *fl = json_object_array_get_idx(flows, 0);
+        int v6 = strstr(e->d_name, "v6") != NULL;
+        cr_expect_str_eq(str(fl, "client.ip"), v6 ? "fd77:1::1" : "10.77.1.1", "%s", e->d_name);
+        cr_expect_eq(num(fl, "client.port"), 40000, "%s", e->d_name);
+        cr_expect_str_eq(str(fl, "client.state"), "TIME_WAIT", "%s", e->d_name);
+        cr_expect_str_eq(str(fl, "server.state"), "CLOSED", "%s", e->d_name);
+        cr_expect_eq(num(fl, "client.bytes"), 5, "%s", e->d_name);
+        json_object_put(doc);
+        files++;
+    }
+    closedir(d);
+    cr_expect_geq(files, 20);
+}
