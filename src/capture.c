@@ -82,8 +82,10 @@ int ts_capture_open_file(struct ts_capture **out, const char *path, char *errbuf
         free(c);
         return -1;
     }
-    /* pcap_close closes the FILE; the buffer is ours and freed after it. */
-    c->offset = c->fp == stdin ? -1 : ftell(c->fp);
+    /* pcap_close closes the FILE; the buffer is ours and freed after it.
+     * In a classic pcap file each record is a 16-byte header and its data,
+     * so offsets are counted, not asked of the file (ftell is a system call). */
+    c->offset = pcap_major_version(c->pcap) == 2 ? 24 : -1;
     *out = c;
     return 0;
 }
@@ -155,8 +157,8 @@ int ts_capture_next(struct ts_capture *c, struct ts_capture_packet *p, char *err
         int r = pcap_next_ex(c->pcap, &h, &data);
         if (r == 1) {
             c->records++;
-            if (c->fp && c->fp != stdin)
-                c->offset = ftell(c->fp);
+            if (c->offset >= 0)
+                c->offset += 16 + (int64_t)h->caplen;
             p->ts_ns = (int64_t)h->ts.tv_sec * 1000000000LL + (int64_t)h->ts.tv_usec;
             p->caplen = h->caplen;
             p->len = h->len;
