@@ -47,6 +47,7 @@ struct ts_endpoint {
     uint8_t flags;        /* TS_EP_* */
     uint8_t wscale;       /* its window scale (when offered by both) */
     uint8_t npending;     /* receive events queued for it */
+    uint8_t win_from_syn; /* win came from a SYN: never scaled (RFC 7323) */
     uint16_t port;
     uint16_t mss;
     uint32_t isn;         /* initial sequence number */

@@ -43,7 +43,8 @@ enum ts_recv_event {
     TS_RECV_SYN = 0,  /* the peer's SYN without ACK */
     TS_RECV_SYNACK,   /* the peer's SYN whose ACK covers our SYN */
     TS_RECV_ACK,      /* any acceptable ACK from a synchronized peer */
-    TS_RECV_ACK_SYN,  /* an ACK covering our SYN exactly (ISN+1) */
+    TS_RECV_ACK_SYN,  /* in SYN-RECEIVED, an acceptable ACK of our SYN
+                         (ISS < ACK <= SND.NXT, RFC 9293 3.10.7.4) */
     TS_RECV_FIN,      /* the peer's FIN */
     TS_RECV_ACK_FIN,  /* an ACK covering our FIN */
     TS_RECV_RST,      /* an acceptable RST */

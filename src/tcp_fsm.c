@@ -34,10 +34,12 @@ static const uint8_t send_table[TS_STATE_COUNT][TS_SEND_EVENT_COUNT] = {
 /*  SYNACK: passive open (RFC 9293 LISTEN -> SYN-RECEIVED). RST: nothing
  *  listened, the SYN was refused. ACK/FIN: its SYN-ACK was not captured, it
  *  is past the handshake. SYN: it opens towards the opener (simultaneous). */
-/* SYN_SENT    */ {sSS, sSR,   sES, sF1, sCL, sSS},
+/* SYN_SENT    */ {sSS, sSR,   sES, sF1, sSS, sSS},
 /*  SYN: retransmission. SYNACK: simultaneous open, it got the peer's SYN.
  *  ACK: it completed the handshake (the peer's SYN-ACK was not captured).
- *  FIN: likewise, and it already closes. RST: it aborts the attempt. */
+ *  FIN: likewise, and it already closes. RST: the answer to a SYN-ACK with
+ *  an unacceptable ACK; the connection stays in SYN-SENT (RFC 9293 3.10.7.3;
+ *  aborting in SYN-SENT sends nothing, 3.10.5). */
 /* SYN_RCVD    */ {sSR, sSR,   sSR, sF1, sCL, sSR},
 /*  SYN/SYNACK: retransmissions. ACK: still waiting for the ACK of its SYN.
  *  FIN: close in SYN-RECEIVED goes to FIN-WAIT-1 (RFC 9293 3.10.4). */
@@ -68,20 +70,24 @@ static const uint8_t recv_table[TS_STATE_COUNT][TS_RECV_EVENT_COUNT] = {
 /*                 SYN  SYNACK ACK  ACKSYN FIN  ACKFIN RST */
 /* CLOSED      */ {sCL, sCL,   sCL, sCL,   sCL, sCL,   sCL},
 /*  No connection: everything is answered with a RST or dropped. */
-/* LISTEN      */ {sLI, sLI,   sES, sLI,   sCW, sLI,   sLI},
+/* LISTEN      */ {sLI, sLI,   sES, sES,   sCW, sLI,   sLI},
 /*  SYN: whether it was listening shows only when it answers (SYN-ACK or
  *  RST); until then it holds no connection. ACK: the opener's ACK proves a
- *  SYN-ACK was sent and received (one-sided capture), so it is established.
- *  FIN: likewise, and the peer closes. RST: a listener ignores it. */
+ *  SYN-ACK was sent and received (one-sided capture), so it is established;
+ *  ACKSYN says the same. FIN: likewise, and the peer closes. RST: a
+ *  listener ignores it. */
 /* SYN_SENT    */ {sSR, sES,   sSS, sSS,   sSS, sSS,   sCL},
 /*  SYN: simultaneous open (RFC 9293 3.10.7.3, SYN-SENT, SYN without ACK).
  *  SYNACK: the handshake's second segment, its ACK covers our SYN.
  *  RST: an acceptable RST (its ACK covers our SYN): connection refused.
  *  ACK/FIN without SYN: not acceptable in SYN-SENT, dropped. */
-/* SYN_RCVD    */ {sSR, sES,   sSR, sES,   sCW, sSR,   sCL},
+/* SYN_RCVD    */ {sSR, sES,   sSR, sES,   sCW, sES,   sCL},
 /*  ACKSYN: the handshake's third segment. SYNACK: simultaneous open, the
  *  peer's SYN-ACK covers our SYN. FIN: SYN-RECEIVED + FIN -> CLOSE-WAIT.
- *  SYN: a retransmitted SYN. RST: the embryonic connection is dropped. */
+ *  SYN: a retransmitted SYN. RST: the embryonic connection is dropped.
+ *  ACK: a segment whose ACK does not cover our SYN changes nothing.
+ *  ACKFIN: any acceptable ACK establishes (3.10.7.4); unreachable here, as
+ *  a FIN sent in SYN-RECEIVED leaves it. */
 /* ESTABLISHED */ {sES, sES,   sES, sES,   sCW, sES,   sCL},
 /*  FIN: passive close. SYN/SYNACK: retransmissions, answered with an ACK. */
 /* FIN_WAIT_1  */ {sF1, sF1,   sF1, sF1,   sCG, sF2,   sCL},
@@ -97,9 +103,10 @@ static const uint8_t recv_table[TS_STATE_COUNT][TS_RECV_EVENT_COUNT] = {
 /* TIME_WAIT   */ {sTW, sTW,   sTW, sTW,   sTW, sTW,   sCL},
 /*  FIN: a retransmitted FIN restarts the wait. RST: Linux (tcp_rfc1337=0)
  *  drops the TIME-WAIT socket. */
-/* UNKNOWN     */ {sUN, sES,   sES, sES,   sCW, sUN,   sCL},
+/* UNKNOWN     */ {sLI, sES,   sES, sES,   sCW, sUN,   sCL},
 /*  Mid-connection: a synchronized peer's ACK says this side is established
- *  too; its FIN makes this side CLOSE-WAIT; its RST closes it. */
+ *  too; its FIN makes this side CLOSE-WAIT; its RST closes it. SYN: like a
+ *  listener, it holds a connection only once it answers. */
 };
 
 enum ts_state ts_fsm_send(enum ts_state s, enum ts_send_event ev)

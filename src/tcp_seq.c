@@ -28,13 +28,22 @@ static void add_recv(struct ts_seg_events *ev, enum ts_recv_event e, bool needs_
  * number resets, one elsewhere in the window draws a challenge ACK. The next
  * expected number is the sender's next sequence as seen on the wire, or the
  * receiver's own latest ACK (what a host with no connection echoes back). */
+/* Does ack acknowledge ep's SYN? RFC 9293 3.10.7.3: ISS < SEG.ACK <= SND.NXT
+ * (more than ISN+1 when the SYN carried data). */
+static bool acks_syn(const struct ts_endpoint *ep, uint32_t ack)
+{
+    if (!(ep->flags & TS_EP_ISN))
+        return false;
+    uint32_t nxt = (ep->flags & TS_EP_NXT) ? ep->snd_nxt : ep->isn + 1;
+    return ts_seq_gt(ack, ep->isn) && ts_seq_leq(ack, nxt);
+}
+
 static enum ts_rst_verdict rst_verdict(const struct ts_endpoint *snd,
                                        const struct ts_endpoint *rcv,
                                        const struct ts_tcp *seg)
 {
     if (rcv->state == TS_SYN_SENT) {
-        if ((seg->flags & TS_TH_ACK) && (rcv->flags & TS_EP_ISN) &&
-            seg->ack == rcv->isn + 1)
+        if ((seg->flags & TS_TH_ACK) && acks_syn(rcv, seg->ack))
             return TS_RST_ACCEPTED;
         return TS_RST_UNACCEPTABLE;
     }
@@ -47,7 +56,9 @@ static enum ts_rst_verdict rst_verdict(const struct ts_endpoint *snd,
     if (know_ack && seg->seq == rcv->last_ack)
         return TS_RST_ACCEPTED;
     if (know_ack) {
-        uint32_t scale = (rcv->flags & TS_EP_WSCALE) && (snd->flags & TS_EP_WSCALE)
+        /* a window from a SYN is never scaled (RFC 7323 2.2) */
+        uint32_t scale = (rcv->flags & TS_EP_WSCALE) && (snd->flags & TS_EP_WSCALE) &&
+                                 !rcv->win_from_syn
                              ? rcv->wscale : 0;
         uint64_t wnd = (uint64_t)rcv->win << scale;
         if (wnd > 0x3fffffffu)
@@ -86,7 +97,7 @@ void ts_seq_classify(const struct ts_endpoint *snd, const struct ts_endpoint *rc
         ev->send = ack ? TS_SEND_SYNACK : TS_SEND_SYN;
         if (!ack) {
             add_recv(ev, TS_RECV_SYN, true, seg->seq + 1);
-        } else if (!(rcv->flags & TS_EP_ISN) || seg->ack == rcv->isn + 1) {
+        } else if (!(rcv->flags & TS_EP_ISN) || acks_syn(rcv, seg->ack)) {
             /* Its ACK covers the receiver's SYN (or that SYN was not captured). */
             add_recv(ev, TS_RECV_SYNACK, true, seg->seq + 1);
         } else {
@@ -95,21 +106,21 @@ void ts_seq_classify(const struct ts_endpoint *snd, const struct ts_endpoint *rc
         return;
     }
 
-    if (f & TS_TH_FIN)
-        ev->send = TS_SEND_FIN;
-    else if (ack)
-        ev->send = TS_SEND_ACK;
-    else
+    /* Past the handshake every real segment carries an ACK; one without it is
+     * dropped by the receiver in every state (RFC 9293 3.10.7.4 fifth), and a
+     * bare FIN is a scan, not a close. */
+    if (!ack) {
         ev->send = TS_SEND_NONE;
-
-    if (ack) {
-        add_recv(ev, TS_RECV_ACK, false, 0);
-        if ((rcv->flags & TS_EP_ISN) && seg->ack == rcv->isn + 1)
-            add_recv(ev, TS_RECV_ACK_SYN, false, 0);
-        if ((rcv->flags & TS_EP_FIN) && ts_seq_geq(seg->ack, rcv->fin_seq + 1) &&
-            (!(rcv->flags & TS_EP_NXT) || ts_seq_leq(seg->ack, rcv->snd_nxt)))
-            add_recv(ev, TS_RECV_ACK_FIN, false, 0);
+        return;
     }
+    ev->send = (f & TS_TH_FIN) ? TS_SEND_FIN : TS_SEND_ACK;
+
+    add_recv(ev, TS_RECV_ACK, false, 0);
+    if (rcv->state == TS_SYN_RCVD && acks_syn(rcv, seg->ack)) /* its SYN was outstanding */
+        add_recv(ev, TS_RECV_ACK_SYN, false, 0);
+    if ((rcv->flags & TS_EP_FIN) && ts_seq_geq(seg->ack, rcv->fin_seq + 1) &&
+        (!(rcv->flags & TS_EP_NXT) || ts_seq_leq(seg->ack, rcv->snd_nxt)))
+        add_recv(ev, TS_RECV_ACK_FIN, false, 0);
     if (f & TS_TH_FIN)
         add_recv(ev, TS_RECV_FIN, true, seg->seq + seg->payload_len + 1);
 }
@@ -125,6 +136,7 @@ bool ts_seq_account(struct ts_endpoint *snd, const struct ts_tcp *seg, int64_t t
     snd->bytes += seg->payload_len;
     snd->last_send_ns = ts_ns;
     snd->win = seg->win;
+    snd->win_from_syn = (f & TS_TH_SYN) != 0;
 
     if (f & TS_TH_RST) {
         snd->rst++;
