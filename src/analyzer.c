@@ -20,6 +20,8 @@
 
 enum finish_reason { FINISH_END, FINISH_EXPIRED, FINISH_EVICTED, FINISH_REUSED };
 
+#define TS_HANDSHAKE_TIMEOUT_NS (130 * TS_NS_PER_SEC)
+
 struct ts_analyzer {
     struct ts_config cfg;
     int dlt;
@@ -231,7 +233,11 @@ static int64_t class_timeout(const struct ts_analyzer *a, enum ts_timer_class c)
 {
     switch (c) {
     case TS_TIMER_ACTIVE: return a->cfg.idle_timeout_ns;
-    case TS_TIMER_HANDSHAKE: /* as long as a SYN may still be answered */
+    case TS_TIMER_HANDSHAKE:
+        /* as long as a SYN may still be answered: longer than Linux's whole
+         * retry schedule (tcp_syn_retries=6: 127 s), and than 2 MSL */
+        return 2 * a->cfg.msl_ns > TS_HANDSHAKE_TIMEOUT_NS ? 2 * a->cfg.msl_ns
+                                                           : TS_HANDSHAKE_TIMEOUT_NS;
     case TS_TIMER_CLOSED: return 2 * a->cfg.msl_ns;
     default: return INT64_MAX;
     }
@@ -419,8 +425,15 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
         deliver(a, f, s, &p);
 
     /* 2. Sending changes the sender's state. */
+    uint8_t before = S->state;
     set_state(a, f, s, ts_fsm_send((enum ts_state)S->state, (enum ts_send_event)ev.send), ts,
               pkt);
+    /* An endpoint that had closed and answers again with a new ISN starts its
+     * sequence space afresh (a SYN-ACK re-sent after a RST). */
+    if ((tcp->flags & TS_TH_SYN) && (S->flags & TS_EP_ISN) && tcp->seq != S->isn &&
+        (before == TS_CLOSED || before == TS_LISTEN))
+        S->flags &= (uint8_t)~(TS_EP_ISN | TS_EP_NXT | TS_EP_FIN | TS_EP_SENT_SYN |
+                               TS_EP_SENT_SYNACK);
     bool retrans = ts_seq_account(S, tcp, ts);
     if (S->flags & TS_EP_ISN) {
         /* keep relative numbers for the trace */
@@ -570,7 +583,7 @@ static int by_id(const void *x, const void *y)
 void ts_analyzer_finish(struct ts_analyzer *a)
 {
     release_returned(a);
-    uint32_t n = a->ft.used, k = 0, cur = 0;
+    uint32_t n = a->ft.allocated, k = 0, cur = 0;
     struct ts_flow **all = n ? malloc(n * sizeof *all) : NULL;
     struct ts_flow *f;
     while ((f = ts_flow_table_next(&a->ft, &cur)) != NULL)

@@ -159,6 +159,7 @@ void ts_flow_table_unindex(struct ts_flow_table *t, struct ts_flow *f)
     if (*link)
         *link = f->next;
     f->next = 0;
+    t->used--; /* it no longer counts against max_flows while it is reported */
 }
 
 void ts_flow_table_release(struct ts_flow_table *t, struct ts_flow *f)
@@ -168,7 +169,6 @@ void ts_flow_table_release(struct ts_flow_table *t, struct ts_flow *f)
     f->in_use = 0;
     f->next = t->free_head;
     t->free_head = f->slot;
-    t->used--;
 }
 
 void ts_flow_table_touch(struct ts_flow_table *t, struct ts_flow *f, enum ts_timer_class cls)

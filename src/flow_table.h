@@ -25,7 +25,7 @@ struct ts_flow_table {
     uint32_t *buckets;       /* pool index + 1 of the first flow, 0 = empty */
     uint32_t nbuckets;       /* a power of two */
     uint32_t free_head;      /* free list through flow.next, pool index + 1 */
-    uint32_t used;           /* flows in use */
+    uint32_t used;           /* flows in the index */
     uint32_t allocated;      /* records in the pool */
     uint32_t max_flows;
     uint32_t timer_head[TS_TIMER_COUNT], timer_tail[TS_TIMER_COUNT];
