@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,14 @@ int ts_capture_open_live(struct ts_capture **out, const char *iface, bool promis
         free(c);
         return -1;
     }
+    /* Non-blocking, and waited on with poll() in ts_capture_next: a quiet
+     * interface still lets the caller see signals and timers. */
+    if (pcap_setnonblock(c->pcap, 1, perr) < 0 || pcap_get_selectable_fd(c->pcap) < 0) {
+        snprintf(errbuf, errlen, "cannot wait on the interface: %s", perr);
+        pcap_close(c->pcap);
+        free(c);
+        return -1;
+    }
     c->live = true;
     c->offset = -1;
     *out = c;
@@ -151,10 +160,15 @@ int ts_capture_set_filter(struct ts_capture *c, const char *expr, char *errbuf, 
 int ts_capture_next(struct ts_capture *c, struct ts_capture_packet *p, char *errbuf,
                     size_t errlen)
 {
-    for (;;) {
+    {
         struct pcap_pkthdr *h;
         const u_char *data;
         int r = pcap_next_ex(c->pcap, &h, &data);
+        if (r == 0 && c->live) {
+            struct pollfd pfd = {.fd = pcap_get_selectable_fd(c->pcap), .events = POLLIN};
+            if (poll(&pfd, 1, 200) > 0)
+                r = pcap_next_ex(c->pcap, &h, &data);
+        }
         if (r == 1) {
             c->records++;
             if (c->offset >= 0)
@@ -166,7 +180,7 @@ int ts_capture_next(struct ts_capture *c, struct ts_capture_packet *p, char *err
             return 1;
         }
         if (r == 0)
-            continue; /* live: the read timeout passed with no packet */
+            return 2; /* live: the read timeout passed with no packet */
         if (r == PCAP_ERROR_BREAK)
             return 0;
         if (c->offset >= 0)

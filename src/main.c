@@ -1,7 +1,9 @@
 /* main.c - the tcpstates command: parse options, run the pipeline
  * (capture -> analyzer -> report), map the outcome to an exit code.
  * The only file that prints errors or exits. */
+#include <errno.h>
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +69,7 @@ int main(int argc, char **argv)
         return EXIT_INPUT;
     }
     if (o.filter && ts_capture_set_filter(cap, o.filter, err, sizeof err) < 0) {
-        fprintf(stderr, "tcpstates: %s\n", err);
+        fprintf(stderr, "tcpstates: %s\nTry 'tcpstates --help' for more information.\n", err);
         ts_capture_close(cap);
         ts_cli_free(&o);
         return EXIT_USAGE;
@@ -75,7 +77,7 @@ int main(int argc, char **argv)
 
     FILE *out = stdout;
     if (o.output && !(out = fopen(o.output, "w"))) {
-        perror(o.output);
+        fprintf(stderr, "tcpstates: %s: %s\n", o.output, strerror(errno));
         ts_capture_close(cap);
         ts_cli_free(&o);
         return EXIT_INPUT;
@@ -90,6 +92,7 @@ int main(int argc, char **argv)
         return EXIT_INPUT;
     }
     install_signals();
+    clock_t started = clock();
 
     struct ts_input_error errors[TS_MAX_INPUT_ERRORS];
     unsigned nerrors = 0;
@@ -99,6 +102,8 @@ int main(int argc, char **argv)
     struct ts_capture_packet p;
     while (!stop_requested) {
         rc = ts_capture_next(cap, &p, err, sizeof err);
+        if (rc == 2)
+            continue; /* live, nothing yet: look at the stop flag again */
         if (rc <= 0)
             break;
         if (n == 0)
@@ -116,7 +121,8 @@ int main(int argc, char **argv)
     if (rc < 0) {
         snprintf(errors[nerrors].message, sizeof errors[nerrors].message, "%s", err);
         nerrors++;
-        fprintf(stderr, "tcpstates: %s: %s\n", source, err);
+        if (!o.quiet)
+            fprintf(stderr, "tcpstates: %s: %s\n", source, err);
     }
 
     ts_analyzer_finish(a);
@@ -129,12 +135,21 @@ int main(int argc, char **argv)
         .nerrors = nerrors,
     };
     ts_report_close(rep, &in, ts_analyzer_summary(a));
+    if (o.verbose) {
+        const struct ts_input_stats *st = ts_analyzer_stats(a);
+        double secs = (double)(clock() - started) / CLOCKS_PER_SEC;
+        fprintf(stderr, "tcpstates: %s: %llu packets (%llu TCP), %llu connections, "
+                        "%.3f s of CPU, %.0f packets/s\n",
+                source, (unsigned long long)st->packets, (unsigned long long)st->tcp_packets,
+                (unsigned long long)ts_analyzer_summary(a)->flows, secs,
+                secs > 0 ? (double)st->packets / secs : 0.0);
+    }
     ts_analyzer_free(a);
     ts_capture_close(cap);
     ts_cli_free(&o);
     int status = nerrors ? EXIT_INPUT : EXIT_OK;
     if (out != stdout && fclose(out) != 0) {
-        perror(o.output);
+        fprintf(stderr, "tcpstates: %s: %s\n", o.output, strerror(errno));
         status = EXIT_INPUT;
     }
     return status;
