@@ -244,3 +244,33 @@ Test(cli_binary, stdin_output_file_count_and_filter)
     free(text);
     unlink(out);
 }
+
+/* Every option --help names is documented in the manual page. */
+Test(cli_binary, man_page_documents_every_option)
+{
+    char *help = NULL;
+    cr_assert_eq(ts_test_run("--help", &help, NULL), 0);
+    char *man = ts_test_slurp(ts_test_src("man/tcpstates.1"), NULL);
+    cr_assert_not_null(man);
+    int options = 0;
+    for (char *p = help; (p = strstr(p, "--")) != NULL; p += 2) {
+        char name[64], roff[80];
+        int n = 0;
+        for (const char *q = p + 2; (*q >= 'a' && *q <= 'z') || *q == '-'; q++)
+            if (n < 63)
+                name[n++] = *q;
+        name[n] = '\0';
+        if (n < 2)
+            continue;
+        /* roff writes each '-' as '\-' */
+        int k = 0;
+        k += snprintf(roff + k, sizeof roff - k, "\\-\\-");
+        for (int i = 0; i < n && k < (int)sizeof roff - 3; i++)
+            k += snprintf(roff + k, sizeof roff - k, name[i] == '-' ? "\\-" : "%c", name[i]);
+        cr_expect(strstr(man, roff) != NULL, "--%s is not in man/tcpstates.1", name);
+        options++;
+    }
+    cr_expect_geq(options, 10);
+    free(help);
+    free(man);
+}
