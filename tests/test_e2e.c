@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "support.h"
 
@@ -78,7 +79,11 @@ static void check_scenario(const char *name)
     int n = load_truth(truth, rows, 64);
     cr_assert_gt(n, 0, "%s: no truth rows", name);
 
-    snprintf(args, sizeof args, "'%s/testdata/%s.pcap'", TS_SOURCE_DIR, name);
+    char cap[512];
+    snprintf(cap, sizeof cap, "%s/testdata/%s.pcap", TS_SOURCE_DIR, name);
+    if (access(cap, R_OK) != 0)
+        snprintf(cap, sizeof cap, "%s/testdata/%s.pcapng", TS_SOURCE_DIR, name);
+    snprintf(args, sizeof args, "'%s'", cap);
     int status;
     json_object *doc = ts_test_run_json(args, &status, NULL);
     cr_assert_eq(status, 0, "%s: exit status %d", name, status);
@@ -280,4 +285,26 @@ Test(e2e, eviction_loses_no_packet)
     cr_expect_eq(packets, 42, "packets in reported flows: %d", packets);
     cr_expect_eq(num(doc, "summary.flows"), (int)json_object_array_length(flows));
     json_object_put(doc);
+}
+
+/* The same packets in pcap (microseconds), nanosecond pcap and pcapng
+ * (editcap's rewrites of normal_client_closes_first.pcap) give the same
+ * timestamps: the first SYN at the time tcpdump -tt prints for it. */
+Test(e2e, capture_formats_agree_on_time)
+{
+    static const char *files[] = {"normal_client_closes_first.pcap", "format_nsec.pcap",
+                                  "format_pcapng.pcapng"};
+    char first[3][32];
+    for (int i = 0; i < 3; i++) {
+        char args[600];
+        snprintf(args, sizeof args, "'%s/testdata/%s'", TS_SOURCE_DIR, files[i]);
+        json_object *doc = ts_test_run_json(args, NULL, NULL);
+        cr_assert_not_null(doc, "%s", files[i]);
+        json_object *fl = json_object_array_get_idx(ts_test_get(doc, "flows"), 0);
+        snprintf(first[i], sizeof first[i], "%s", json_object_to_json_string(ts_test_get(fl, "first_ts")));
+        json_object_put(doc);
+    }
+    cr_expect_str_eq(first[0], "1795391661.557637"); /* tcpdump -tt -r, first packet */
+    cr_expect_str_eq(first[0], first[1]);
+    cr_expect_str_eq(first[0], first[2]);
 }
