@@ -127,9 +127,16 @@ int main(int argc, char **argv)
 
     ts_analyzer_finish(a);
     drain(a, rep);
+    /* a link type we do not decode is named by its number */
+    char linkname[48];
+    const char *known = ts_decode_link_name(dlt);
+    if (strcmp(known, "UNKNOWN") == 0)
+        snprintf(linkname, sizeof linkname, "DLT_%d (not decoded)", dlt);
+    else
+        snprintf(linkname, sizeof linkname, "%s", known);
     struct ts_report_input in = {
         .source = source,
-        .linktype = ts_decode_link_name(dlt),
+        .linktype = linkname,
         .stats = ts_analyzer_stats(a),
         .errors = errors,
         .nerrors = nerrors,
