@@ -20,7 +20,8 @@ int ts_capture_open_file(struct ts_capture **out, const char *path, char *errbuf
 int ts_capture_open_live(struct ts_capture **out, const char *iface, bool promisc,
                          char *errbuf, size_t errlen);
 int ts_capture_set_filter(struct ts_capture *c, const char *expr, char *errbuf, size_t errlen);
-/* 1: a packet; 0: the end of the input (or stopped); negative: an error
+/* 1: a packet; 2: none yet (a live read timed out: check for a stop and
+ * call again); 0: the end of the input (or stopped); negative: an error
  * described in errbuf (the record number and byte offset where it happened). */
 int ts_capture_next(struct ts_capture *c, struct ts_capture_packet *p, char *errbuf,
                     size_t errlen);
