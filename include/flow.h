@@ -64,6 +64,21 @@ struct ts_endpoint {
     uint8_t addr[16];
 };
 
+/* Zeek's view of a flow (zeek_conn.c): its coarse endpoint states and the
+ * history letters, for conn_state and history. */
+#define TS_ZEEK_HISTORY_MAX 24
+#define TS_ZEEK_STATE_COUNT 13   /* S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH */
+struct ts_zeek {
+    uint8_t st[2], prev[2];  /* Zeek endpoint states, [0] client (originator) */
+    uint8_t once[2];         /* letters logged at most once per direction */
+    uint8_t seen[2];         /* which of SYN/FIN/RST each side has sent */
+    uint8_t pending_flip;    /* began with a SYN-ACK: Zeek flips on the next ACK/data */
+    uint8_t hlen;
+    uint32_t last_syn[2], last_fin[2], last_rst[2];
+    uint32_t rxmit[2], zero_win[2];
+    char hist[TS_ZEEK_HISTORY_MAX + 1];
+};
+
 /* One recorded state transition (kept only with --timeline). */
 struct ts_transition {
     int64_t ts_ns;
@@ -102,6 +117,7 @@ struct ts_flow {
     int64_t syn_ns, synack_ns, hs_ack_ns; /* last SYN before the SYN-ACK, first SYN-ACK,
                                              the ACK completing the handshake; 0 = none */
     struct ts_endpoint ep[2]; /* TS_CLIENT, TS_SERVER */
+    struct ts_zeek zeek;
     struct ts_transition *trans; /* only with --timeline */
     uint32_t ntrans, trans_cap;
 };

@@ -62,6 +62,7 @@ struct ts_summary {
     uint64_t midstream;
     uint64_t handshakes;                      /* completed handshakes */
     uint64_t resets;                          /* flows closed by a RST */
+    uint64_t conn_state[TS_ZEEK_STATE_COUNT]; /* flows per Zeek conn_state */
 };
 
 /* The last packet's trace, for a step-by-step timeline. */

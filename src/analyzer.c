@@ -17,6 +17,7 @@
 #include "flow_key.h"
 #include "flow_table.h"
 #include "tcp_seq.h"
+#include "zeek_conn.h"
 
 enum finish_reason { FINISH_END, FINISH_EXPIRED, FINISH_EVICTED, FINISH_REUSED };
 
@@ -226,6 +227,7 @@ static void finish_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
         s->handshakes++;
     if (f->close_how == TS_CLOSE_HOW_RST)
         s->resets++;
+    s->conn_state[ts_zeek_conn_state(&f->zeek, f->ep[0].bytes, f->ep[1].bytes)]++;
     push_done(a, f);
 }
 
@@ -359,6 +361,8 @@ static struct ts_flow *new_flow(struct ts_analyzer *a, const struct ts_flow_key 
     f->ep[TS_SERVER].port = cs == 0 ? tcp->dport : tcp->sport;
     f->id = ++a->next_id;
     f->first_ns = f->last_ns = ts;
+    ts_zeek_init(&f->zeek, src_is_client,
+                 (fl & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST)) == (TS_TH_SYN | TS_TH_ACK));
     return f;
 }
 
@@ -434,7 +438,14 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
         (before == TS_CLOSED || before == TS_LISTEN))
         S->flags &= (uint8_t)~(TS_EP_ISN | TS_EP_NXT | TS_EP_FIN | TS_EP_SENT_SYN |
                                TS_EP_SENT_SYNACK);
+    /* Zeek's retransmission: payload in a segment that ends at or before the
+     * end of what this side had already sent */
+    uint32_t seg_end = tcp->seq + tcp->payload_len + !!(tcp->flags & TS_TH_SYN) +
+                       !!(tcp->flags & TS_TH_FIN);
+    bool zeek_rxmit = tcp->payload_len > 0 && !(tcp->flags & TS_TH_RST) &&
+                      (S->flags & TS_EP_NXT) && ts_seq_leq(seg_end, S->snd_nxt);
     bool retrans = ts_seq_account(S, tcp, ts);
+    ts_zeek_packet(&f->zeek, s, tcp, zeek_rxmit);
     if (S->flags & TS_EP_ISN) {
         /* keep relative numbers for the trace */
     } else if (S->packets == 1) {

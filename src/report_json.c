@@ -5,6 +5,7 @@
  * flow's JSON at a time, never the whole report.
  */
 #include "report.h"
+#include "zeek_conn.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -88,6 +89,10 @@ static json_object *flow_json(const struct ts_report_json *r, const struct ts_fl
     add(cl, "by", by ? json_object_new_string(by) : NULL);
     add(cl, "how", json_object_new_string(ts_report_close_how(f->close_how)));
     add(o, "close", cl);
+
+    add(o, "conn_state", json_object_new_string(ts_zeek_state_name(
+                             ts_zeek_conn_state(&f->zeek, f->ep[0].bytes, f->ep[1].bytes))));
+    add(o, "history", json_object_new_string(f->zeek.hist));
 
     json_object *an = json_object_new_array();
     if (f->flags & TS_FLOW_MIDSTREAM)
@@ -175,6 +180,11 @@ static json_object *summary_json(const struct ts_summary *s)
             add(es, ts_state_name((enum ts_state)i),
                 json_object_new_int64((int64_t)s->endpoint_states[i]));
     add(o, "endpoint_states", es);
+    json_object *cs = json_object_new_object();
+    for (int i = 0; i < TS_ZEEK_STATE_COUNT; i++)
+        if (s->conn_state[i])
+            add(cs, ts_zeek_state_name(i), json_object_new_int64((int64_t)s->conn_state[i]));
+    add(o, "conn_state", cs);
     add(o, "handshakes", json_object_new_int64((int64_t)s->handshakes));
     add(o, "resets", json_object_new_int64((int64_t)s->resets));
     add(o, "midstream", json_object_new_int64((int64_t)s->midstream));

@@ -3,6 +3,7 @@
  * --timeline, one line per packet before it (flags, relative seq/ack and the
  * transitions the packet caused). */
 #include "report.h"
+#include "zeek_conn.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +47,9 @@ static void header(struct ts_report_text *r)
     if (r->header_done)
         return;
     r->header_done = true;
-    fprintf(r->fp, "%5s  %-28s %-28s %-12s %-12s %-11s %6s %9s %12s  %s\n", "ID", "CLIENT",
-            "SERVER", "CLIENT", "SERVER", "CLOSE", "PKTS", "BYTES", "DURATION", "NOTES");
+    fprintf(r->fp, "%5s  %-28s %-28s %-12s %-12s %-11s %-6s %-12s %6s %9s %12s  %s\n", "ID",
+            "CLIENT", "SERVER", "CLIENT", "SERVER", "CLOSE", "ZEEK", "HISTORY", "PKTS", "BYTES",
+            "DURATION", "NOTES");
 }
 
 void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f)
@@ -74,9 +76,11 @@ void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f)
         strncat(notes, "no-handshake ", sizeof notes - strlen(notes) - 1);
     uint64_t pkts = (uint64_t)f->ep[0].packets + f->ep[1].packets;
     uint64_t bytes = f->ep[0].bytes + f->ep[1].bytes;
-    fprintf(r->fp, "%5llu  %-28s %-28s %-12s %-12s %-11s %6llu %9llu %12s  %s\n",
+    const char *zeek =
+        ts_zeek_state_name(ts_zeek_conn_state(&f->zeek, f->ep[0].bytes, f->ep[1].bytes));
+    fprintf(r->fp, "%5llu  %-28s %-28s %-12s %-12s %-11s %-6s %-12s %6llu %9llu %12s  %s\n",
             (unsigned long long)f->id, c, s, ts_state_name(ts_flow_final_state(f, TS_CLIENT)),
-            ts_state_name(ts_flow_final_state(f, TS_SERVER)), close,
+            ts_state_name(ts_flow_final_state(f, TS_SERVER)), close, zeek, f->zeek.hist,
             (unsigned long long)pkts, (unsigned long long)bytes, dur, notes);
     r->nflows++;
 }
@@ -142,6 +146,11 @@ void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input
         if (s->endpoint_states[i])
             fprintf(r->fp, "%7llu %s\n", (unsigned long long)s->endpoint_states[i],
                     ts_state_name((enum ts_state)i));
+    fprintf(r->fp, "\nZeek conn_state:");
+    for (int i = 0; i < TS_ZEEK_STATE_COUNT; i++)
+        if (s->conn_state[i])
+            fprintf(r->fp, " %s %llu", ts_zeek_state_name(i), (unsigned long long)s->conn_state[i]);
+    fputc('\n', r->fp);
     const struct ts_input_stats *st = in->stats;
     fprintf(r->fp, "\n%s: %llu packets, %llu TCP", in->source,
             (unsigned long long)st->packets, (unsigned long long)st->tcp_packets);
