@@ -362,7 +362,8 @@ static struct ts_flow *new_flow(struct ts_analyzer *a, const struct ts_flow_key 
     f->id = ++a->next_id;
     f->first_ns = f->last_ns = ts;
     ts_zeek_init(&f->zeek, src_is_client,
-                 (fl & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST)) == (TS_TH_SYN | TS_TH_ACK));
+                 (fl & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST)) == (TS_TH_SYN | TS_TH_ACK),
+                 tcp->sport, tcp->dport);
     return f;
 }
 

@@ -56,7 +56,8 @@ static void sequenced(struct ts_zeek *z, int side, uint8_t bit, uint32_t *last, 
     *last = seq;
 }
 
-/* C, G, T, W: at the 1st, 10th, 100th, ... occurrence. */
+/* T and W (and Zeek's C and G, which need checksums and reassembly we do not
+ * do): at the 1st, 10th, 100th, ... occurrence. */
 static void scaled(struct ts_zeek *z, int side, uint32_t *count, char letter)
 {
     uint32_t n = ++*count;
@@ -66,13 +67,48 @@ static void scaled(struct ts_zeek *z, int side, uint32_t *count, char letter)
         add_letter(z, side, letter);
 }
 
-void ts_zeek_init(struct ts_zeek *z, bool first_from_client, bool began_with_synack)
+/* Zeek's likely_server_ports depend on the analyzers it loads; these are the
+ * well-known ports and the common services of its default scripts. */
+static bool likely_server_port(uint16_t port)
+{
+    static const uint16_t common[] = {1080, 1433, 1521, 1812, 2049, 3128, 3306, 3389, 5060,
+                                      5222, 5432, 5900, 6379, 6666, 6667, 6668, 6669, 8000,
+                                      8080, 8443, 8888, 9200, 27017};
+    if (port < 1024)
+        return true;
+    for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+        if (common[i] == port)
+            return true;
+    return false;
+}
+
+void ts_zeek_init(struct ts_zeek *z, bool first_from_client, bool began_with_synack,
+                  uint16_t sport, uint16_t dport)
 {
     memset(z, 0, sizeof *z);
-    if (began_with_synack && !first_from_client)
-        z->pending_flip = 1; /* Zeek flips on the next ACK or data packet */
-    else if (!first_from_client)
-        add_letter(z, 0, '^'); /* Zeek flipped at once (the source is the server) */
+    if (first_from_client)
+        return;
+    bool port_flip = likely_server_port(sport) && !likely_server_port(dport);
+    if (began_with_synack && !port_flip)
+        z->pending_flip = 1; /* Zeek flips when the SYN-ACK is answered */
+    else
+        add_letter(z, 0, '^'); /* Zeek flipped at once: the source is the server */
+}
+
+/* The capture began with a SYN-ACK (Zeek: originator = its sender, 'H') and
+ * now the other side sends its SYN: Zeek logs 's', flips and establishes.
+ * Rewrite the history in Zeek's letters, our roles being Zeek's after it. */
+static void synack_reversal(struct ts_zeek *z, uint32_t seq)
+{
+    for (unsigned i = 0; i < z->hlen; i++) {
+        char c = z->hist[i];
+        z->hist[i] = (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    add_letter(z, 1, 'S');
+    add_letter(z, 0, '^');
+    z->seen[0] |= SEEN_SYN;
+    z->last_syn[0] = seq;
+    z->pending_flip = 0;
 }
 
 static void set_state(struct ts_zeek *z, int side, uint8_t s)
@@ -87,6 +123,10 @@ static void history(struct ts_zeek *z, int side, const struct ts_tcp *seg, bool 
     bool syn = f & TS_TH_SYN, fin = f & TS_TH_FIN, rst = f & TS_TH_RST, ack = f & TS_TH_ACK;
     int bits = syn + fin + rst;
 
+    if (z->pending_flip && side == 0 && syn && !ack && !fin && !rst) {
+        synack_reversal(z, seg->seq);
+        return;
+    }
     if (z->pending_flip) {
         /* history exactly one SYN-ACK letter, then a pure ACK or data packet */
         if (bits == 0 && (ack || seg->payload_len) && z->hlen == 1) {

@@ -11,10 +11,13 @@
 #include "decode.h"
 #include "flow.h"
 
-/* A new flow. first_from_client: the first packet came from our client;
- * began_with_synack: that packet was a SYN-ACK. Zeek takes the first
- * packet's source as originator and flips where our roles differ ('^'). */
-void ts_zeek_init(struct ts_zeek *z, bool first_from_client, bool began_with_synack);
+/* A new flow whose first packet went from sport to dport; first_from_client:
+ * it came from our client; began_with_synack: it was a SYN-ACK. Zeek takes
+ * the first packet's source as originator and flips ('^') when that source
+ * is on a likely server port, or later when a SYN-ACK is answered. */
+void ts_zeek_init(struct ts_zeek *z, bool first_from_client, bool began_with_synack,
+                  uint16_t sport, uint16_t dport);
+
 
 /* One segment from side (0 client, 1 server). rxmit: Zeek's retransmission
  * rule held (payload, and the segment ends at or before what the side had
