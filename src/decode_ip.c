@@ -73,9 +73,12 @@ static int ip_v4(const uint8_t *p, uint32_t caplen, struct ts_ip *out)
     out->family = 4;
     out->proto = proto;
 
-    /* The total length covers the header: less is a contradiction. (A total
-     * length of 0 from TCP segmentation offload is treated the same way, as
-     * tcpdump does unless built with GUESS_TSO.) */
+    /* A total length of 0 is what TCP segmentation offload leaves in packets
+     * captured on the sending host: the length is the captured one, as
+     * Wireshark ("presumed to be because of TSO") and Zeek take it. Otherwise
+     * the total length covers the header: less is a contradiction. */
+    if (total == 0 && caplen >= hlen)
+        total = (uint16_t)(caplen > 0xFFFFu ? 0xFFFFu : caplen);
     if (total < hlen)
         return TS_DEC_MALFORMED;
     if (!ts_bytes_have(caplen, 0, hlen))
