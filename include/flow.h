@@ -75,7 +75,8 @@ struct ts_zeek {
     uint8_t pending_flip;    /* began with a SYN-ACK: Zeek flips on the next ACK/data */
     uint8_t hlen;
     uint32_t last_syn[2], last_fin[2], last_rst[2];
-    uint32_t rxmit[2], zero_win[2];
+    uint32_t rxmit[2], zero_win[2], gaps[2];
+    uint32_t cap_nxt[2];     /* end of each side's bytes captured without a hole */
     char hist[TS_ZEEK_HISTORY_MAX + 1];
 };
 

@@ -47,6 +47,7 @@ struct ts_tcp {
     uint8_t hdr_len;        /* data offset * 4 */
     uint16_t win;           /* raw window field, not scaled */
     uint32_t payload_len;   /* payload bytes on the wire: ip.l4_len - hdr_len */
+    uint32_t payload_caplen;/* of those, how many were captured (snaplen) */
     uint16_t mss;           /* 0 when absent */
     uint8_t wscale;         /* TS_OPT_ABSENT when absent */
     bool sack_ok;

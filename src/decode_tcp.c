@@ -103,6 +103,9 @@ int ts_decode_tcp(const uint8_t *p, uint32_t caplen, uint32_t len, struct ts_tcp
     if (hdr_len < TS_TCP_MIN_HDR || hdr_len > len)
         return TS_DEC_MALFORMED;
     out->payload_len = len - hdr_len;
+    out->payload_caplen = caplen <= hdr_len ? 0
+                          : (caplen - hdr_len < out->payload_len ? caplen - hdr_len
+                                                                 : out->payload_len);
 
     if (caplen < hdr_len)
         out->opts_truncated = true;

@@ -18,7 +18,7 @@ enum { Z_INACTIVE = 0, Z_SYN_SENT, Z_SYN_ACK_SENT, Z_PARTIAL, Z_ESTABLISHED, Z_C
 enum { ONCE_A = 1, ONCE_D = 2, ONCE_I = 4, ONCE_Q = 8 };
 /* S/H, F and R: the first is always logged, later ones when their sequence
  * number differs from the last of that kind */
-enum { SEEN_SYN = 1, SEEN_FIN = 2, SEEN_RST = 4 };
+enum { SEEN_SYN = 1, SEEN_FIN = 2, SEEN_RST = 4, SEEN_CAPTURE = 8 };
 
 static void add_letter(struct ts_zeek *z, int side, char upper)
 {
@@ -56,8 +56,8 @@ static void sequenced(struct ts_zeek *z, int side, uint8_t bit, uint32_t *last, 
     *last = seq;
 }
 
-/* T and W (and Zeek's C and G, which need checksums and reassembly we do not
- * do): at the 1st, 10th, 100th, ... occurrence. */
+/* G, T and W (and Zeek's C, which needs checksums we do not check): at the
+ * 1st, 10th, 100th, ... occurrence. */
 static void scaled(struct ts_zeek *z, int side, uint32_t *count, char letter)
 {
     uint32_t n = ++*count;
@@ -224,10 +224,40 @@ static void state(struct ts_zeek *z, int side, const struct ts_tcp *seg)
     }
 }
 
+static bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+static bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
+
+/* Content gaps, as Zeek's reassembly finds them: each side's bytes captured
+ * whole and without a hole end at cap_nxt; an ACK from the other side past
+ * that point acknowledges bytes the capture never held (snaplen, or lost
+ * before the capture point). Zeek does not judge this on FIN or RST. */
+static void content(struct ts_zeek *z, int side, const struct ts_tcp *seg)
+{
+    uint8_t f = seg->flags;
+    uint32_t start = seg->seq + !!(f & TS_TH_SYN);
+    if (!(f & TS_TH_RST)) {
+        if (!(z->seen[side] & SEEN_CAPTURE)) {
+            z->seen[side] |= SEEN_CAPTURE;
+            z->cap_nxt[side] = start;
+        }
+        uint32_t end = start + seg->payload_len + !!(f & TS_TH_FIN);
+        if (seg->payload_caplen == seg->payload_len && seq_leq(start, z->cap_nxt[side]) &&
+            seq_gt(end, z->cap_nxt[side]))
+            z->cap_nxt[side] = end;
+    }
+    int peer = 1 - side;
+    if ((f & (TS_TH_ACK | TS_TH_SYN | TS_TH_FIN | TS_TH_RST)) == TS_TH_ACK &&
+        (z->seen[peer] & SEEN_CAPTURE) && seq_gt(seg->ack, z->cap_nxt[peer])) {
+        scaled(z, peer, &z->gaps[peer], 'G');
+        z->cap_nxt[peer] = seg->ack;
+    }
+}
+
 void ts_zeek_packet(struct ts_zeek *z, int side, const struct ts_tcp *seg, bool rxmit)
 {
     history(z, side, seg, rxmit);
     state(z, side, seg);
+    content(z, side, seg);
 }
 
 /* Zeek's RSTOS0 pattern ^?S[^HAFGIQ]*R.* over the whole history: an
