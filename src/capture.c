@@ -44,27 +44,31 @@ static void explain_open_error(const char *pcap_err, char *errbuf, size_t errlen
 
 int ts_capture_open_file(struct ts_capture **out, const char *path, char *errbuf, size_t errlen)
 {
+    if (strcmp(path, "-") == 0)
+        return ts_capture_open_stream(out, stdin, errbuf, errlen);
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        snprintf(errbuf, errlen, "is a directory, not a capture file");
+        return -1;
+    }
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        snprintf(errbuf, errlen, "%s", strerror(errno));
+        return -1;
+    }
+    return ts_capture_open_stream(out, fp, errbuf, errlen);
+}
+
+int ts_capture_open_stream(struct ts_capture **out, FILE *fp, char *errbuf, size_t errlen)
+{
     struct ts_capture *c = capture_new();
     if (!c) {
         snprintf(errbuf, errlen, "out of memory");
+        if (fp != stdin)
+            fclose(fp);
         return -1;
     }
-    if (strcmp(path, "-") == 0) {
-        c->fp = stdin;
-    } else {
-        struct stat sb;
-        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            snprintf(errbuf, errlen, "is a directory, not a capture file");
-            free(c);
-            return -1;
-        }
-        c->fp = fopen(path, "rb");
-        if (!c->fp) {
-            snprintf(errbuf, errlen, "%s", strerror(errno));
-            free(c);
-            return -1;
-        }
-    }
+    c->fp = fp;
     if (c->fp != stdin) {
         c->buf = malloc(READ_BUFFER);
         if (c->buf)
@@ -157,6 +161,19 @@ int ts_capture_set_filter(struct ts_capture *c, const char *expr, char *errbuf, 
     return 0;
 }
 
+/* Seconds and nanoseconds (libpcap's nanosecond precision) as one count,
+ * clamped to +-4e18 ns (years 1843..2096): a corrupt timestamp must not
+ * overflow, and timeouts added later must not either. */
+static int64_t to_ns(int64_t sec, int64_t nsec)
+{
+    const int64_t lim = 4000000000LL;
+    if (sec > lim)
+        return lim * 1000000000LL;
+    if (sec < -lim)
+        return -lim * 1000000000LL;
+    return sec * 1000000000LL + nsec;
+}
+
 int ts_capture_next(struct ts_capture *c, struct ts_capture_packet *p, char *errbuf,
                     size_t errlen)
 {
@@ -173,7 +190,7 @@ int ts_capture_next(struct ts_capture *c, struct ts_capture_packet *p, char *err
             c->records++;
             if (c->offset >= 0)
                 c->offset += 16 + (int64_t)h->caplen;
-            p->ts_ns = (int64_t)h->ts.tv_sec * 1000000000LL + (int64_t)h->ts.tv_usec;
+            p->ts_ns = to_ns(h->ts.tv_sec, h->ts.tv_usec);
             p->caplen = h->caplen;
             p->len = h->len;
             p->data = data;

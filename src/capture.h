@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct ts_capture;
 
@@ -17,6 +18,8 @@ struct ts_capture_packet {
 
 /* path "-" reads standard input. */
 int ts_capture_open_file(struct ts_capture **out, const char *path, char *errbuf, size_t errlen);
+/* A capture read from an open stream (taken over: closed with the capture). */
+int ts_capture_open_stream(struct ts_capture **out, FILE *fp, char *errbuf, size_t errlen);
 int ts_capture_open_live(struct ts_capture **out, const char *iface, bool promisc,
                          char *errbuf, size_t errlen);
 int ts_capture_set_filter(struct ts_capture *c, const char *expr, char *errbuf, size_t errlen);

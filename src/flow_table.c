@@ -1,5 +1,6 @@
 /* flow_table.c - a pool of flow records, a chained hash index over them and
- * per-class timer lists, all linked by pool index (records never move).
+ * per-class timer lists, all linked by pool index (records never move: the
+ * pool grows by chunks of doubling size).
  *
  * Records come from the free list first and only then from new chunks, so a
  * long capture reuses the memory of flows that ended. The bucket array grows
@@ -13,10 +14,22 @@
 
 #include "flow_key.h"
 
+/* Chunk c holds TS_FT_FIRST << c records, so a small capture allocates
+ * little and a large one few times; pool index i lives in chunk
+ * floor(log2(i / TS_FT_FIRST + 1)). */
+static void locate(uint32_t i, uint32_t *chunk, uint32_t *off)
+{
+    uint32_t q = i / TS_FT_FIRST + 1;
+    uint32_t c = 31u - (uint32_t)__builtin_clz(q);
+    *chunk = c;
+    *off = i - TS_FT_FIRST * ((1u << c) - 1u);
+}
+
 static struct ts_flow *at(const struct ts_flow_table *t, uint32_t slot)
 {
-    uint32_t i = slot - 1;
-    return &t->chunks[i / TS_FT_CHUNK][i % TS_FT_CHUNK];
+    uint32_t c, o;
+    locate(slot - 1, &c, &o);
+    return &t->chunks[c][o];
 }
 
 int ts_flow_table_init(struct ts_flow_table *t, uint32_t max_flows, const uint64_t seed[2],
@@ -43,7 +56,6 @@ void ts_flow_table_free(struct ts_flow_table *t)
         free(f->trans);
     for (uint32_t i = 0; i < t->nchunks; i++)
         free(t->chunks[i]);
-    free(t->chunks);
     free(t->buckets);
     memset(t, 0, sizeof *t);
 }
@@ -94,16 +106,12 @@ static uint32_t take_slot(struct ts_flow_table *t)
         t->free_head = at(t, s)->next;
         return s;
     }
-    if (t->allocated % TS_FT_CHUNK == 0) {
-        if (t->nchunks == t->chunk_cap) {
-            uint32_t cap = t->chunk_cap ? t->chunk_cap * 2 : 16;
-            struct ts_flow **c = realloc(t->chunks, cap * sizeof *c);
-            if (!c)
-                return 0;
-            t->chunks = c;
-            t->chunk_cap = cap;
-        }
-        struct ts_flow *chunk = malloc(TS_FT_CHUNK * sizeof *chunk);
+    uint32_t c, o;
+    locate(t->allocated, &c, &o);
+    if (c >= TS_FT_MAX_CHUNKS)
+        return 0;
+    if (c == t->nchunks) {
+        struct ts_flow *chunk = malloc(((size_t)TS_FT_FIRST << c) * sizeof *chunk);
         if (!chunk)
             return 0;
         t->chunks[t->nchunks++] = chunk;

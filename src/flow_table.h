@@ -19,9 +19,12 @@ enum ts_timer_class {
     TS_TIMER_COUNT
 };
 
+#define TS_FT_FIRST 64u      /* records in the first chunk */
+#define TS_FT_MAX_CHUNKS 26u /* 64 * (2^26 - 1) records: more than max_flows allows */
+
 struct ts_flow_table {
-    struct ts_flow **chunks; /* pool: chunks of TS_FT_CHUNK records, never moved */
-    uint32_t nchunks, chunk_cap;
+    struct ts_flow *chunks[TS_FT_MAX_CHUNKS]; /* pool; chunk c has TS_FT_FIRST << c */
+    uint32_t nchunks;
     uint32_t *buckets;       /* pool index + 1 of the first flow, 0 = empty */
     uint32_t nbuckets;       /* a power of two */
     uint32_t free_head;      /* free list through flow.next, pool index + 1 */
@@ -32,7 +35,6 @@ struct ts_flow_table {
     uint64_t seed[2];
 };
 
-#define TS_FT_CHUNK 4096u
 
 int ts_flow_table_init(struct ts_flow_table *t, uint32_t max_flows, const uint64_t seed[2],
                        char *errbuf, size_t errlen);

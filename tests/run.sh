@@ -1,6 +1,7 @@
 #!/bin/sh
 # The whole test suite: builds tcpstates twice (optimised, and with
-# AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test in each.
+# AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test in each,
+# then runs each libFuzzer target for a minute.
 set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -13,3 +14,6 @@ for variant in release sanitize; do
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --test-dir "$dir" --output-on-failure
 done
+# Each fuzz target for a minute on its seeds (clang's libFuzzer).
+echo "== fuzzing (60 s per target)"
+tests/fuzz/run.sh 60

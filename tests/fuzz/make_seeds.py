@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""make_seeds.py DIR - seed inputs for the fuzz targets, from the captures in
+testdata/ (and ../shared/corpus/ when present): whole files for fuzz_pipeline,
+single frames prefixed by a link-type selector for fuzz_decode, and a normal
+connection's segments in fuzz_flow's record format."""
+import os
+import struct
+import sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+SELECT = {1: 0, 113: 1, 276: 2, 12: 3, 14: 4, 101: 5, 228: 6, 229: 7, 0: 8, 108: 9}
+
+
+def captures():
+    for top in (os.path.join(ROOT, "testdata"), os.path.join(ROOT, "..", "shared", "corpus")):
+        for d, _, files in os.walk(top):
+            for f in sorted(files):
+                if f.endswith((".pcap", ".pcapng", ".cap")):
+                    yield os.path.join(d, f)
+
+
+def frames(path):
+    """Frames of a classic pcap file (pcapng files are skipped here)."""
+    data = open(path, "rb").read()
+    if len(data) < 24:
+        return
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        e = "<"
+    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        e = ">"
+    else:
+        return
+    dlt = struct.unpack(e + "I", data[20:24])[0] & 0xFFFF
+    off = 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(e + "I", data[off + 8:off + 12])[0]
+        frame = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        if dlt in SELECT:
+            yield SELECT[dlt], frame
+
+
+def main():
+    out = sys.argv[1]
+    for t in ("fuzz_pipeline", "fuzz_decode", "fuzz_flow"):
+        os.makedirs(os.path.join(out, t), exist_ok=True)
+    n = 0
+    for path in captures():
+        if os.path.getsize(path) > 256 * 1024:
+            continue
+        n += 1
+        with open(os.path.join(out, "fuzz_pipeline", "seed%04d" % n), "wb") as f:
+            f.write(open(path, "rb").read())
+        for i, (sel, frame) in enumerate(frames(path)):
+            if i >= 20:
+                break
+            with open(os.path.join(out, "fuzz_decode", "seed%04d_%02d" % (n, i)), "wb") as f:
+                f.write(bytes([sel]) + frame)
+    # fuzz_flow records: dir|port, flags, seq offset, ack offset, len, time
+    def rec(frm, flags, seq, ack, ln, dt):
+        return struct.pack(">BBHHBBB", frm, flags, seq + 16, ack + 16, ln, dt, 0)
+    normal = (rec(0, 0x02, 0, 0, 0, 1) + rec(1, 0x12, 0, 1, 0, 1) + rec(0, 0x10, 1, 1, 0, 1) +
+              rec(0, 0x18, 1, 1, 10, 1) + rec(1, 0x10, 1, 11, 0, 1) + rec(0, 0x11, 11, 1, 0, 1) +
+              rec(1, 0x11, 1, 12, 0, 1) + rec(0, 0x10, 12, 2, 0, 1))
+    with open(os.path.join(out, "fuzz_flow", "normal"), "wb") as f:
+        f.write(normal)
+
+
+if __name__ == "__main__":
+    main()
