@@ -210,3 +210,16 @@ struct ts_flow *ts_flow_table_next(struct ts_flow_table *t, uint32_t *cursor)
     }
     return NULL;
 }
+
+uint32_t ts_flow_table_longest_chain(const struct ts_flow_table *t)
+{
+    uint32_t longest = 0;
+    for (uint32_t b = 0; b < t->nbuckets; b++) {
+        uint32_t n = 0;
+        for (uint32_t sl = t->buckets[b]; sl; sl = at(t, sl)->next)
+            n++;
+        if (n > longest)
+            longest = n;
+    }
+    return longest;
+}

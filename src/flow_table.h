@@ -58,6 +58,9 @@ void ts_flow_table_touch(struct ts_flow_table *t, struct ts_flow *f, enum ts_tim
 /* The least recently active flow of a class, or NULL. */
 struct ts_flow *ts_flow_table_oldest(struct ts_flow_table *t, enum ts_timer_class cls);
 
+/* The longest hash chain (for tests of the hash's spread). */
+uint32_t ts_flow_table_longest_chain(const struct ts_flow_table *t);
+
 /* Every flow in use, in no particular order: call with *cursor = 0. */
 struct ts_flow *ts_flow_table_next(struct ts_flow_table *t, uint32_t *cursor);
 

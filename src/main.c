@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "capture.h"
 #include "cli.h"
@@ -83,6 +84,12 @@ int main(int argc, char **argv)
         return EXIT_INPUT;
     }
 
+    /* A fresh hash seed each run: traffic cannot be crafted to collide in the
+     * flow table. The report does not depend on it. */
+    if (getrandom(o.cfg.seed, sizeof o.cfg.seed, 0) != (ssize_t)sizeof o.cfg.seed) {
+        o.cfg.seed[0] ^= (uint64_t)time(NULL);
+        o.cfg.seed[1] ^= (uint64_t)clock();
+    }
     int dlt = ts_capture_datalink(cap);
     struct ts_analyzer *a;
     struct ts_report *rep;

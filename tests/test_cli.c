@@ -274,3 +274,20 @@ Test(cli_binary, man_page_documents_every_option)
     free(help);
     free(man);
 }
+
+/* The hash seed is random per run, yet the report is byte-identical. */
+Test(cli_binary, output_is_the_same_on_every_run)
+{
+    const char *caps[] = {"testdata/several_parallel.pcap", "testdata/crafted_time_wait_expiry.pcap",
+                          "testdata/reconnect_time_wait.pcap"};
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+        char args[600];
+        snprintf(args, sizeof args, "--timeline --max-flows 2 '%s'", ts_test_src(caps[i]));
+        char *a = NULL, *b = NULL;
+        cr_assert_eq(ts_test_run(args, &a, NULL), 0);
+        cr_assert_eq(ts_test_run(args, &b, NULL), 0);
+        cr_expect_str_eq(a, b, "%s differs between runs", caps[i]);
+        free(a);
+        free(b);
+    }
+}
