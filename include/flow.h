@@ -60,6 +60,7 @@ struct ts_endpoint {
     uint64_t bytes;       /* payload bytes on the wire */
     int64_t last_send_ns; /* when it last sent */
     int64_t tw_since_ns;  /* when it entered TIME_WAIT */
+    int64_t since_ns;     /* when it entered its current state */
     struct ts_pending pending[TS_PENDING_MAX];
     uint8_t addr[16];
 };
@@ -78,6 +79,36 @@ struct ts_zeek {
     uint32_t rxmit[2], zero_win[2], gaps[2];
     uint32_t cap_nxt[2];     /* end of each side's bytes captured without a hole */
     char hist[TS_ZEEK_HISTORY_MAX + 1];
+};
+
+/* What the detectors noted while the flow was tracked (detect_*.c): the
+ * evidence behind findings that a single packet shows. */
+#define TS_SYN_GAPS_MAX 6
+struct ts_evidence {
+    uint16_t seen;            /* TS_EV_* */
+    uint8_t stale_side, oow_side, bad_ack_side, tw_side;
+    uint8_t nsyn_gaps;
+    uint16_t bare_syns;       /* the client's SYNs without ACK */
+    uint32_t oow_count;
+    uint32_t bad_ack_expected, bad_ack_got;
+    uint32_t syn_gap_ms[TS_SYN_GAPS_MAX]; /* between the client's SYNs */
+    uint64_t stale_pkt, oow_pkt, bad_ack_pkt, syn_pkt, synack_pkt;
+    int64_t stale_ns, oow_ns, bad_ack_ns, last_syn_ns;
+    int64_t tw_left_ns;       /* time_wait_reuse: TIME_WAIT still left */
+    uint64_t reuse_of;        /* time_wait_reuse: the previous flow's id */
+};
+#define TS_EV_STALE    0x01
+#define TS_EV_OOW      0x02
+#define TS_EV_BAD_ACK  0x04
+#define TS_EV_TW_REUSE 0x08
+
+/* Why a flow was written out. */
+enum ts_finish_reason {
+    TS_FINISH_END = 0,   /* the capture ended */
+    TS_FINISH_EXPIRED,   /* closed, or a handshake that never completed, timed out */
+    TS_FINISH_IDLE,      /* a synchronized connection idle for --idle-timeout */
+    TS_FINISH_EVICTED,   /* the table was full */
+    TS_FINISH_REUSED     /* a new connection took its addresses and ports */
 };
 
 /* One recorded state transition (kept only with --timeline). */
@@ -119,6 +150,9 @@ struct ts_flow {
                                              the ACK completing the handshake; 0 = none */
     struct ts_endpoint ep[2]; /* TS_CLIENT, TS_SERVER */
     struct ts_zeek zeek;
+    struct ts_evidence ev;
+    uint8_t finish_reason;    /* enum ts_finish_reason, set when written out */
+    int64_t finish_ns;        /* when it was written out (capture time) */
     struct ts_transition *trans; /* only with --timeline */
     uint32_t ntrans, trans_cap;
 };

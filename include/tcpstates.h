@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "anomaly.h"
 #include "flow.h"
 #include "tcp_fsm.h"
 
@@ -63,6 +64,7 @@ struct ts_summary {
     uint64_t handshakes;                      /* completed handshakes */
     uint64_t resets;                          /* flows closed by a RST */
     uint64_t conn_state[TS_ZEEK_STATE_COUNT]; /* flows per Zeek conn_state */
+    uint64_t anomalies[TS_AN_COUNT];          /* flows per finding */
 };
 
 /* The last packet's trace, for a step-by-step timeline. */

@@ -13,13 +13,13 @@
 #include <string.h>
 #include <stdio.h>
 
+#include "anomaly.h"
 #include "decode.h"
+#include "detect.h"
 #include "flow_key.h"
 #include "flow_table.h"
 #include "tcp_seq.h"
 #include "zeek_conn.h"
-
-enum finish_reason { FINISH_END, FINISH_EXPIRED, FINISH_EVICTED, FINISH_REUSED };
 
 #define TS_HANDSHAKE_TIMEOUT_NS (130 * TS_NS_PER_SEC)
 
@@ -36,6 +36,7 @@ struct ts_analyzer {
     struct ts_flow *returned;    /* handed out by next_done, released at the next call */
     struct ts_packet_trace trace;
     bool tracing;                /* the current packet fills trace */
+    struct ts_flow reused;       /* a flow's last states when a new one took its tuple */
 };
 
 void ts_config_defaults(struct ts_config *cfg)
@@ -137,6 +138,7 @@ static void set_state(struct ts_analyzer *a, struct ts_flow *f, int idx, enum ts
     if (from == to)
         return;
     ep->state = (uint8_t)to;
+    ep->since_ns = ts;
     if (to == TS_TIME_WAIT)
         ep->tw_since_ns = ts;
     record(a, f, idx, from, to, ts, pkt);
@@ -196,7 +198,7 @@ static void push_done(struct ts_analyzer *a, struct ts_flow *f)
 }
 
 static void finish_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
-                        enum finish_reason why)
+                        enum ts_finish_reason why)
 {
     flush_pending(a, f);
     int64_t two_msl = 2 * a->cfg.msl_ns;
@@ -206,10 +208,14 @@ static void finish_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
             continue;
         if (at_ns - ep->tw_since_ns >= two_msl)
             set_state(a, f, i, TS_CLOSED, ep->tw_since_ns + two_msl, 0);
-        else if (why == FINISH_REUSED)
+        else if (why == TS_FINISH_REUSED)
             set_state(a, f, i, TS_CLOSED, at_ns, 0); /* a new SYN ended the wait */
     }
     uint8_t cls = f->timer_class;
+    if (why == TS_FINISH_EXPIRED && cls == TS_TIMER_ACTIVE)
+        why = TS_FINISH_IDLE;
+    f->finish_reason = (uint8_t)why;
+    f->finish_ns = at_ns;
     ts_flow_table_unindex(&a->ft, f);
     f->flags |= TS_FLOW_FINISHED;
 
@@ -217,9 +223,9 @@ static void finish_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
     s->flows++;
     for (int i = 0; i < 2; i++)
         s->endpoint_states[ts_flow_final_state(f, i)]++;
-    if (why == FINISH_EVICTED)
+    if (why == TS_FINISH_EVICTED)
         s->evicted++;
-    if (why == FINISH_EXPIRED && cls == TS_TIMER_ACTIVE)
+    if (why == TS_FINISH_IDLE)
         s->idle_expired++;
     if (f->flags & TS_FLOW_MIDSTREAM)
         s->midstream++;
@@ -228,6 +234,11 @@ static void finish_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
     if (f->close_how == TS_CLOSE_HOW_RST)
         s->resets++;
     s->conn_state[ts_zeek_conn_state(&f->zeek, f->ep[0].bytes, f->ep[1].bytes)]++;
+    struct ts_anomaly found[TS_AN_COUNT];
+    struct ts_detect_config dc = {a->cfg.syn_timeout_ns, a->cfg.fin_timeout_ns};
+    int n = ts_flow_anomalies(f, &dc, found, TS_AN_COUNT);
+    for (int i = 0; i < n; i++)
+        s->anomalies[found[i].kind]++;
     push_done(a, f);
 }
 
@@ -252,7 +263,7 @@ static void expire(struct ts_analyzer *a, int64_t now)
         struct ts_flow *f;
         while ((f = ts_flow_table_oldest(&a->ft, (enum ts_timer_class)c)) != NULL &&
                now - f->last_ns >= timeout) {
-            finish_flow(a, f, f->last_ns + timeout, FINISH_EXPIRED);
+            finish_flow(a, f, f->last_ns + timeout, TS_FINISH_EXPIRED);
         }
     }
 }
@@ -264,7 +275,7 @@ static bool evict_one(struct ts_analyzer *a, int64_t now)
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         struct ts_flow *f = ts_flow_table_oldest(&a->ft, order[i]);
         if (f) {
-            finish_flow(a, f, now, FINISH_EVICTED);
+            finish_flow(a, f, now, TS_FINISH_EVICTED);
             return true;
         }
     }
@@ -418,6 +429,10 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
                             const struct ts_tcp *tcp, int64_t ts, uint64_t pkt)
 {
     struct ts_endpoint *S = &f->ep[s], *R = &f->ep[1 - s];
+    struct ts_segment_view view = {.tcp = tcp, .sender = s, .sender_before = S->state,
+                                   .receiver_before = R->state, .receiver_last_ack = R->last_ack,
+                                   .receiver_acked = R->flags & TS_EP_ACKED, .ts_ns = ts,
+                                   .pkt = pkt};
     infer_unseen_fin(a, f, s, tcp, ts, pkt);
     struct ts_seg_events ev;
     ts_seq_classify(S, R, tcp, &ev);
@@ -485,6 +500,13 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
         f->hs_ack_ns = ts;
     }
 
+    view.rst_verdict = ev.rst;
+    view.bad_synack = ev.bad_synack;
+    if ((tcp->flags & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST)) == (TS_TH_SYN | TS_TH_ACK) &&
+        !f->ev.synack_pkt)
+        f->ev.synack_pkt = pkt;
+    ts_detect_segment(f, &view);
+
     if (a->tracing) {
         struct ts_packet_trace *t = &a->trace;
         t->sender = (uint8_t)s;
@@ -509,8 +531,14 @@ static void track(struct ts_analyzer *a, const struct ts_ip *ip, const struct ts
     if (f && (tcp->flags & TS_TH_SYN) && !(tcp->flags & TS_TH_RST)) {
         int s = (src_is_a == (bool)f->client_is_a) ? TS_CLIENT : TS_SERVER;
         if (starts_new_connection(f, s, tcp)) {
-            finish_flow(a, f, ts, FINISH_REUSED);
-            f = NULL;
+            flush_pending(a, f);
+            a->reused = *f; /* what time_wait_reuse needs to know of it */
+            a->reused.trans = NULL;
+            finish_flow(a, f, ts, TS_FINISH_REUSED);
+            f = new_flow(a, &key, hash, src_is_a, ip, tcp, ts);
+            if (!f)
+                return;
+            ts_detect_reuse(f, &a->reused, ts, 2 * a->cfg.msl_ns);
         }
     }
     if (!f) {
@@ -605,7 +633,7 @@ void ts_analyzer_finish(struct ts_analyzer *a)
     if (all)
         qsort(all, live, sizeof *all, by_id);
     for (uint32_t i = 0; i < live; i++)
-        finish_flow(a, all[i], a->now_ns, FINISH_END);
+        finish_flow(a, all[i], a->now_ns, TS_FINISH_END);
     free(all);
 }
 

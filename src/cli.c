@@ -11,7 +11,7 @@
 
 enum {
     OPT_FORMAT = 256, OPT_TIMELINE, OPT_DURATION, OPT_MSL, OPT_IDLE_TIMEOUT,
-    OPT_MAX_FLOWS, OPT_MEMCAP
+    OPT_MAX_FLOWS, OPT_MEMCAP, OPT_FIN_TIMEOUT, OPT_SYN_TIMEOUT
 };
 
 static const struct option long_options[] = {
@@ -25,6 +25,8 @@ static const struct option long_options[] = {
     {"duration", required_argument, NULL, OPT_DURATION},
     {"msl", required_argument, NULL, OPT_MSL},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"fin-timeout", required_argument, NULL, OPT_FIN_TIMEOUT},
+    {"syn-timeout", required_argument, NULL, OPT_SYN_TIMEOUT},
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
     {"memcap", required_argument, NULL, OPT_MEMCAP},
     {"quiet", no_argument, NULL, 'q'},
@@ -62,6 +64,11 @@ const char *ts_cli_usage(void)
 "Tracking:\n"
 "      --msl SEC          maximum segment lifetime; TIME_WAIT lasts 2 x MSL (default 30)\n"
 "      --idle-timeout SEC idle connections are reported and forgotten (default 3600)\n"
+"      --fin-timeout SEC  FIN_WAIT_2 / CLOSE_WAIT age that makes an orphan, and the idle\n"
+"                         time after which a connection the capture ends without FINs\n"
+"                         counts as missing them (default 60, Linux tcp_fin_timeout)\n"
+"      --syn-timeout SEC  age at which an unfinished handshake is half-open, or an\n"
+"                         unanswered SYN is reported (default 3)\n"
 "      --max-flows N      at most N connections tracked at once (default: by memcap)\n"
 "      --memcap BYTES     memory for connection state, suffixes k, M, G (default 256M);\n"
 "                         when full, the oldest half-open connection is written out first\n"
@@ -186,6 +193,14 @@ int ts_cli_parse(int argc, char **argv, struct ts_options *o, char *errbuf, size
         case OPT_IDLE_TIMEOUT:
             if (parse_seconds(optarg, true, &o->cfg.idle_timeout_ns) < 0)
                 FAIL("--idle-timeout: '%s' is not a positive number of seconds", optarg);
+            break;
+        case OPT_FIN_TIMEOUT:
+            if (parse_seconds(optarg, false, &o->cfg.fin_timeout_ns) < 0)
+                FAIL("--fin-timeout: '%s' is not a number of seconds", optarg);
+            break;
+        case OPT_SYN_TIMEOUT:
+            if (parse_seconds(optarg, false, &o->cfg.syn_timeout_ns) < 0)
+                FAIL("--syn-timeout: '%s' is not a number of seconds", optarg);
             break;
         case OPT_MAX_FLOWS:
             if (parse_u64(optarg, UINT32_MAX - 1, &u) < 0 || u == 0)

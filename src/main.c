@@ -90,11 +90,12 @@ int main(int argc, char **argv)
         o.cfg.seed[0] ^= (uint64_t)time(NULL);
         o.cfg.seed[1] ^= (uint64_t)clock();
     }
+    struct ts_detect_config dc = {o.cfg.syn_timeout_ns, o.cfg.fin_timeout_ns};
     int dlt = ts_capture_datalink(cap);
     struct ts_analyzer *a;
     struct ts_report *rep;
     if (ts_analyzer_new(&a, &o.cfg, dlt, err, sizeof err) < 0 ||
-        ts_report_open(&rep, o.format, out, o.timeline, err, sizeof err) < 0) {
+        ts_report_open(&rep, o.format, out, o.timeline, &dc, err, sizeof err) < 0) {
         fprintf(stderr, "tcpstates: %s\n", err);
         return EXIT_INPUT;
     }

@@ -13,7 +13,7 @@ struct ts_report {
 };
 
 int ts_report_open(struct ts_report **out, enum ts_format fmt, FILE *fp, bool timeline,
-                   char *errbuf, size_t errlen)
+                   const struct ts_detect_config *dc, char *errbuf, size_t errlen)
 {
     struct ts_report *r = calloc(1, sizeof *r);
     if (!r) {
@@ -22,9 +22,9 @@ int ts_report_open(struct ts_report **out, enum ts_format fmt, FILE *fp, bool ti
     }
     r->fmt = fmt;
     if (fmt == TS_FORMAT_TEXT)
-        r->text = ts_report_text_open(fp, timeline);
+        r->text = ts_report_text_open(fp, timeline, dc);
     else
-        r->json = ts_report_json_open(fp, fmt == TS_FORMAT_NDJSON, timeline);
+        r->json = ts_report_json_open(fp, fmt == TS_FORMAT_NDJSON, timeline, dc);
     if (!r->text && !r->json) {
         free(r);
         snprintf(errbuf, errlen, "out of memory");
@@ -80,5 +80,26 @@ const char *ts_report_close_how(int how)
     case TS_CLOSE_HOW_FIN: return "fin";
     case TS_CLOSE_HOW_RST: return "rst";
     default: return "none";
+    }
+}
+
+const char *ts_report_side(int side)
+{
+    switch (side) {
+    case TS_SIDE_CLIENT: return "client";
+    case TS_SIDE_SERVER: return "server";
+    case TS_SIDE_BOTH: return "both";
+    default: return NULL;
+    }
+}
+
+const char *ts_report_missing_fin_how(int how)
+{
+    switch (how) {
+    case TS_HOW_RST: return "rst";
+    case TS_HOW_IDLE_TIMEOUT: return "idle_timeout";
+    case TS_HOW_EVICTED: return "evicted";
+    case TS_HOW_CAPTURE_END: return "capture_end";
+    default: return NULL;
     }
 }

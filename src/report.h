@@ -27,7 +27,7 @@ struct ts_report_input {
 struct ts_report;
 
 int ts_report_open(struct ts_report **out, enum ts_format fmt, FILE *fp, bool timeline,
-                   char *errbuf, size_t errlen);
+                   const struct ts_detect_config *dc, char *errbuf, size_t errlen);
 void ts_report_flow(struct ts_report *r, const struct ts_flow *f);
 /* One line per packet (text --timeline only). */
 void ts_report_trace(struct ts_report *r, const struct ts_packet_trace *t);
@@ -37,13 +37,15 @@ void ts_report_close(struct ts_report *r, const struct ts_report_input *in,
 
 /* The two writers behind it. */
 struct ts_report_json;
-struct ts_report_json *ts_report_json_open(FILE *fp, bool ndjson, bool timeline);
+struct ts_report_json *ts_report_json_open(FILE *fp, bool ndjson, bool timeline,
+                                           const struct ts_detect_config *dc);
 void ts_report_json_flow(struct ts_report_json *r, const struct ts_flow *f);
 void ts_report_json_close(struct ts_report_json *r, const struct ts_report_input *in,
                           const struct ts_summary *s);
 
 struct ts_report_text;
-struct ts_report_text *ts_report_text_open(FILE *fp, bool timeline);
+struct ts_report_text *ts_report_text_open(FILE *fp, bool timeline,
+                                           const struct ts_detect_config *dc);
 void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f);
 void ts_report_text_trace(struct ts_report_text *r, const struct ts_packet_trace *t);
 void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input *in,
@@ -53,5 +55,7 @@ void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input
 void ts_report_addr(const uint8_t addr[16], int family, char *buf, size_t len);
 const char *ts_report_close_by(int by);
 const char *ts_report_close_how(int how);
+const char *ts_report_side(int side);
+const char *ts_report_missing_fin_how(int how);
 
 #endif

@@ -15,6 +15,7 @@ struct ts_report_json {
     FILE *fp;
     bool ndjson;
     bool timeline;
+    struct ts_detect_config dc;
     uint64_t nflows;
 };
 
@@ -58,10 +59,46 @@ static json_object *endpoint_json(const struct ts_flow *f, int idx)
     return o;
 }
 
-static json_object *anomaly(const char *name)
+/* A finding with its evidence; keys appear when the finding has them. */
+static json_object *anomaly_json(const struct ts_anomaly *an)
 {
     json_object *o = json_object_new_object();
-    add(o, "name", json_object_new_string(name));
+    add(o, "name", json_object_new_string(ts_anomaly_name(an->kind)));
+    const char *side = ts_report_side(an->side);
+    if (side)
+        add(o, "side", json_object_new_string(side));
+    if (an->since_ns)
+        add(o, "since", json_time(an->since_ns));
+    if (an->duration_ns >= 0)
+        add(o, "duration", json_time(an->duration_ns));
+    if (an->kind == TS_AN_HALF_OPEN) {
+        add(o, "synacks", json_object_new_int64(an->count));
+        add(o, "synack_retransmits", json_object_new_int64(an->count ? an->count - 1 : 0));
+    } else if (an->kind == TS_AN_SYN_UNANSWERED || an->kind == TS_AN_SYN_RETRANSMIT) {
+        add(o, "syns", json_object_new_int64(an->count));
+    } else if (an->kind == TS_AN_RST_OUT_OF_WINDOW) {
+        add(o, "rsts", json_object_new_int64(an->count));
+    }
+    if (an->ngaps) {
+        json_object *g = json_object_new_array();
+        for (unsigned i = 0; i < an->ngaps; i++)
+            json_object_array_add(g, json_time((int64_t)an->gaps_ms[i] * 1000000));
+        add(o, "gaps", g);
+    }
+    if (an->kind == TS_AN_BAD_ACK) {
+        add(o, "expected_ack", json_object_new_int64(an->expected));
+        add(o, "ack", json_object_new_int64(an->got));
+    }
+    if (an->kind == TS_AN_TIME_WAIT_REUSE)
+        add(o, "previous_flow", json_object_new_int64((int64_t)an->other_flow));
+    const char *how = ts_report_missing_fin_how(an->how);
+    if (how)
+        add(o, "ended_by", json_object_new_string(how));
+    if (an->pkt)
+        add(o, "packet", json_object_new_int64((int64_t)an->pkt));
+    if (an->kind == TS_AN_HALF_OPEN || an->kind == TS_AN_SYN_UNANSWERED ||
+        an->kind == TS_AN_FIN_WAIT_2_ORPHAN || an->kind == TS_AN_MISSING_FIN)
+        add(o, "until_capture_end", json_object_new_boolean(an->until_end));
     return o;
 }
 
@@ -95,12 +132,10 @@ static json_object *flow_json(const struct ts_report_json *r, const struct ts_fl
     add(o, "history", json_object_new_string(f->zeek.hist));
 
     json_object *an = json_object_new_array();
-    if (f->flags & TS_FLOW_MIDSTREAM)
-        json_object_array_add(an, anomaly("midstream"));
-    if (f->flags & TS_FLOW_SIM_OPEN)
-        json_object_array_add(an, anomaly("simultaneous_open"));
-    if (f->flags & TS_FLOW_SIM_CLOSE)
-        json_object_array_add(an, anomaly("simultaneous_close"));
+    struct ts_anomaly found[TS_AN_COUNT];
+    int n = ts_flow_anomalies(f, &r->dc, found, TS_AN_COUNT);
+    for (int i = 0; i < n; i++)
+        json_object_array_add(an, anomaly_json(&found[i]));
     add(o, "anomalies", an);
 
     if (r->timeline) {
@@ -121,11 +156,13 @@ static json_object *flow_json(const struct ts_report_json *r, const struct ts_fl
     return o;
 }
 
-struct ts_report_json *ts_report_json_open(FILE *fp, bool ndjson, bool timeline)
+struct ts_report_json *ts_report_json_open(FILE *fp, bool ndjson, bool timeline,
+                                           const struct ts_detect_config *dc)
 {
     struct ts_report_json *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
+    r->dc = *dc;
     r->fp = fp;
     r->ndjson = ndjson;
     r->timeline = timeline;
@@ -185,6 +222,11 @@ static json_object *summary_json(const struct ts_summary *s)
         if (s->conn_state[i])
             add(cs, ts_zeek_state_name(i), json_object_new_int64((int64_t)s->conn_state[i]));
     add(o, "conn_state", cs);
+    json_object *an = json_object_new_object();
+    for (int i = 0; i < TS_AN_COUNT; i++)
+        if (s->anomalies[i])
+            add(an, ts_anomaly_name(i), json_object_new_int64((int64_t)s->anomalies[i]));
+    add(o, "anomalies", an);
     add(o, "handshakes", json_object_new_int64((int64_t)s->handshakes));
     add(o, "resets", json_object_new_int64((int64_t)s->resets));
     add(o, "midstream", json_object_new_int64((int64_t)s->midstream));

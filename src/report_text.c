@@ -14,14 +14,17 @@ struct ts_report_text {
     bool header_done;
     bool have_t0;
     int64_t t0_ns;   /* first traced packet, for relative times */
+    struct ts_detect_config dc;
     uint64_t nflows;
 };
 
-struct ts_report_text *ts_report_text_open(FILE *fp, bool timeline)
+struct ts_report_text *ts_report_text_open(FILE *fp, bool timeline,
+                                           const struct ts_detect_config *dc)
 {
     struct ts_report_text *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
+    r->dc = *dc;
     r->fp = fp;
     r->timeline = timeline;
     return r;
@@ -52,12 +55,73 @@ static void header(struct ts_report_text *r)
             "DURATION", "NOTES");
 }
 
+/* One line under the row: the finding in words, with its evidence. */
+static void finding_text(struct ts_report_text *r, const struct ts_flow *f,
+                         const struct ts_anomaly *a)
+{
+    const char *side = ts_report_side(a->side);
+    char since[32] = "", dur[32] = "";
+    if (a->since_ns)
+        seconds(a->since_ns - f->first_ns, since, sizeof since);
+    if (a->duration_ns >= 0)
+        seconds(a->duration_ns, dur, sizeof dur);
+    FILE *o = r->fp;
+    fprintf(o, "%7s-> %s:", "", ts_anomaly_name(a->kind));
+    switch (a->kind) {
+    case TS_AN_HALF_OPEN:
+        fprintf(o, " the server sent %u SYN-ACK(s) and the final ACK never came; SYN_RCVD for %s s",
+                a->count, dur);
+        break;
+    case TS_AN_SYN_UNANSWERED:
+        fprintf(o, " %u SYN(s) and no answer for %s s", a->count, dur);
+        break;
+    case TS_AN_SYN_RETRANSMIT:
+        fprintf(o, " %u SYNs, gaps", a->count);
+        for (unsigned i = 0; i < a->ngaps; i++)
+            fprintf(o, "%s%.3f", i ? ", " : " ", a->gaps_ms[i] / 1000.0);
+        fprintf(o, " s");
+        break;
+    case TS_AN_FIN_WAIT_2_ORPHAN:
+        fprintf(o, " the %s closed and sits in FIN_WAIT_2, the %s never sent its FIN (CLOSE_WAIT)"
+                   " for %s s",
+                side, a->side == TS_SIDE_CLIENT ? "server" : "client", dur);
+        break;
+    case TS_AN_MISSING_FIN:
+        fprintf(o, " no FIN from %s; ended by %s", a->side == TS_SIDE_BOTH ? "either side" : side,
+                ts_report_missing_fin_how(a->how));
+        break;
+    case TS_AN_STALE_PEER:
+        fprintf(o, " the %s answered with a RST that shows it had no connection (lost it)", side);
+        break;
+    case TS_AN_RST_OUT_OF_WINDOW:
+        fprintf(o, " %u RST(s) claiming to be from the %s, outside the window: dropped", a->count,
+                side);
+        break;
+    case TS_AN_BAD_ACK:
+        fprintf(o, " the %s acknowledged %u, expected %u", side, a->got, a->expected);
+        break;
+    case TS_AN_TIME_WAIT_REUSE:
+        fprintf(o, " reuses the tuple of connection %llu while the %s was in TIME_WAIT (%s s left)",
+                (unsigned long long)a->other_flow, side, dur);
+        break;
+    default:
+        break;
+    }
+    if (since[0])
+        fprintf(o, "; at +%s s", since);
+    if (a->pkt)
+        fprintf(o, ", packet %llu", (unsigned long long)a->pkt);
+    if (a->until_end)
+        fprintf(o, " (still so when the capture ended)");
+    fputc('\n', o);
+}
+
 void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f)
 {
     if (r->timeline && r->nflows == 0)
         fprintf(r->fp, "\n");
     header(r);
-    char c[80], s[80], dur[32], close[24], notes[96] = "";
+    char c[80], s[80], dur[32], close[24], notes[256] = "";
     endpoint_text(f, TS_CLIENT, c, sizeof c);
     endpoint_text(f, TS_SERVER, s, sizeof s);
     seconds(f->last_ns - f->first_ns, dur, sizeof dur);
@@ -66,12 +130,12 @@ void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f)
         snprintf(close, sizeof close, "%s %s", by, ts_report_close_how(f->close_how));
     else
         snprintf(close, sizeof close, "-");
-    if (f->flags & TS_FLOW_MIDSTREAM)
-        strncat(notes, "midstream ", sizeof notes - strlen(notes) - 1);
-    if (f->flags & TS_FLOW_SIM_OPEN)
-        strncat(notes, "simultaneous_open ", sizeof notes - strlen(notes) - 1);
-    if (f->flags & TS_FLOW_SIM_CLOSE)
-        strncat(notes, "simultaneous_close ", sizeof notes - strlen(notes) - 1);
+    struct ts_anomaly found[TS_AN_COUNT];
+    int n = ts_flow_anomalies(f, &r->dc, found, TS_AN_COUNT);
+    for (int i = 0; i < n; i++) {
+        strncat(notes, ts_anomaly_name(found[i].kind), sizeof notes - strlen(notes) - 1);
+        strncat(notes, " ", sizeof notes - strlen(notes) - 1);
+    }
     if (!(f->flags & TS_FLOW_HS_COMPLETE) && !(f->flags & TS_FLOW_MIDSTREAM))
         strncat(notes, "no-handshake ", sizeof notes - strlen(notes) - 1);
     uint64_t pkts = (uint64_t)f->ep[0].packets + f->ep[1].packets;
@@ -82,6 +146,8 @@ void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f)
             (unsigned long long)f->id, c, s, ts_state_name(ts_flow_final_state(f, TS_CLIENT)),
             ts_state_name(ts_flow_final_state(f, TS_SERVER)), close, zeek, f->zeek.hist,
             (unsigned long long)pkts, (unsigned long long)bytes, dur, notes);
+    for (int i = 0; i < n; i++)
+        finding_text(r, f, &found[i]);
     r->nflows++;
 }
 
@@ -146,6 +212,15 @@ void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input
         if (s->endpoint_states[i])
             fprintf(r->fp, "%7llu %s\n", (unsigned long long)s->endpoint_states[i],
                     ts_state_name((enum ts_state)i));
+    bool any = false;
+    for (int i = 0; i < TS_AN_COUNT; i++)
+        if (s->anomalies[i]) {
+            fprintf(r->fp, "%s %s %llu", any ? "," : "\nFindings:", ts_anomaly_name(i),
+                    (unsigned long long)s->anomalies[i]);
+            any = true;
+        }
+    if (any)
+        fputc('\n', r->fp);
     fprintf(r->fp, "\nZeek conn_state:");
     for (int i = 0; i < TS_ZEEK_STATE_COUNT; i++)
         if (s->conn_state[i])

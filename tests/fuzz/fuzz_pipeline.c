@@ -30,7 +30,8 @@ static void run(const uint8_t *data, size_t size, enum ts_format fmt, FILE *out)
         ts_capture_close(cap);
         return;
     }
-    if (ts_report_open(&rep, fmt, out, true, err, sizeof err) < 0) {
+    struct ts_detect_config dc = {cfg.syn_timeout_ns, cfg.fin_timeout_ns};
+    if (ts_report_open(&rep, fmt, out, true, &dc, err, sizeof err) < 0) {
         ts_analyzer_free(a);
         ts_capture_close(cap);
         return;

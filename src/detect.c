@@ -1,0 +1,58 @@
+/* detect.c - runs the detectors: their segment hooks as packets pass, and
+ * their decisions when a flow is written out, in SPEC.md's order. */
+#include "detect.h"
+
+#include <string.h>
+
+static const struct ts_detector *const detectors[TS_AN_COUNT] = {
+    [TS_AN_HALF_OPEN] = &ts_detect_half_open,
+    [TS_AN_SYN_UNANSWERED] = &ts_detect_syn_unanswered,
+    [TS_AN_SYN_RETRANSMIT] = &ts_detect_syn_retransmit,
+    [TS_AN_FIN_WAIT_2_ORPHAN] = &ts_detect_fin_wait_2_orphan,
+    [TS_AN_MISSING_FIN] = &ts_detect_missing_fin,
+    [TS_AN_STALE_PEER] = &ts_detect_stale_peer,
+    [TS_AN_RST_OUT_OF_WINDOW] = &ts_detect_rst_out_of_window,
+    [TS_AN_BAD_ACK] = &ts_detect_bad_ack,
+    [TS_AN_TIME_WAIT_REUSE] = &ts_detect_time_wait_reuse,
+    [TS_AN_SIMULTANEOUS_OPEN] = &ts_detect_simultaneous_open,
+    [TS_AN_SIMULTANEOUS_CLOSE] = &ts_detect_simultaneous_close,
+    [TS_AN_MIDSTREAM] = &ts_detect_midstream,
+};
+
+static const char *const names[TS_AN_COUNT] = {
+    "half_open", "syn_unanswered", "syn_retransmit", "fin_wait_2_orphan", "missing_fin",
+    "stale_peer", "rst_out_of_window", "bad_ack", "time_wait_reuse", "simultaneous_open",
+    "simultaneous_close", "midstream",
+};
+
+const char *ts_anomaly_name(int kind)
+{
+    return kind >= 0 && kind < TS_AN_COUNT ? names[kind] : "unknown";
+}
+
+void ts_anomaly_init(struct ts_anomaly *a, int kind, int side)
+{
+    memset(a, 0, sizeof *a);
+    a->kind = (uint8_t)kind;
+    a->side = (uint8_t)side;
+    a->duration_ns = -1;
+}
+
+void ts_detect_segment(struct ts_flow *f, const struct ts_segment_view *v)
+{
+    for (int i = 0; i < TS_AN_COUNT; i++)
+        if (detectors[i]->segment)
+            detectors[i]->segment(f, v);
+}
+
+int ts_flow_anomalies(const struct ts_flow *f, const struct ts_detect_config *cfg,
+                      struct ts_anomaly *out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < TS_AN_COUNT && n < max; i++)
+        if (detectors[i]->finding && detectors[i]->finding(f, cfg, &out[n])) {
+            out[n].kind = (uint8_t)i;
+            n++;
+        }
+    return n;
+}

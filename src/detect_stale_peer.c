@@ -1,0 +1,37 @@
+/* detect_stale_peer.c - stale_peer: one side sent on an established
+ * connection and the other answered with a RST that shows it holds no
+ * connection: no ACK bit, and its sequence number is the ACK number of the
+ * segment it answers (RFC 9293 3.10.7.1, how a host without the connection
+ * builds its reset) - the half-open connection of a crashed or rebooted
+ * host, or of a socket killed under it. Evidence: the side that lost it,
+ * the RST's packet number and time. */
+#include "detect.h"
+
+static void segment(struct ts_flow *f, const struct ts_segment_view *v)
+{
+    const struct ts_tcp *t = v->tcp;
+    if ((t->flags & (TS_TH_RST | TS_TH_ACK | TS_TH_SYN)) != TS_TH_RST || (f->ev.seen & TS_EV_STALE))
+        return;
+    if (!v->receiver_acked || t->seq != v->receiver_last_ack)
+        return;
+    if (v->receiver_before < TS_ESTABLISHED || v->receiver_before > TS_TIME_WAIT)
+        return; /* the peer believed in a synchronized connection */
+    f->ev.seen |= TS_EV_STALE;
+    f->ev.stale_side = (uint8_t)v->sender;
+    f->ev.stale_pkt = v->pkt;
+    f->ev.stale_ns = v->ts_ns;
+}
+
+static bool finding(const struct ts_flow *f, const struct ts_detect_config *cfg,
+                    struct ts_anomaly *a)
+{
+    (void)cfg;
+    if (!(f->ev.seen & TS_EV_STALE))
+        return false;
+    ts_anomaly_init(a, TS_AN_STALE_PEER, f->ev.stale_side);
+    a->pkt = f->ev.stale_pkt;
+    a->since_ns = f->ev.stale_ns;
+    return true;
+}
+
+const struct ts_detector ts_detect_stale_peer = {segment, finding};

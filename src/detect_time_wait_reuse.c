@@ -1,0 +1,43 @@
+/* detect_time_wait_reuse.c - time_wait_reuse: a new SYN arrived on a tuple
+ * whose previous connection still had an endpoint in TIME_WAIT (2 x MSL not
+ * over). Linux allows it (tcp_tw_reuse, or a higher ISN/timestamp), but old
+ * duplicates of the previous connection could land in the new one (RFC 9293
+ * 3.6.1, RFC 6191). Reported on the new connection, with the previous one's
+ * id, which side was in TIME_WAIT and how much of it was left. */
+#include "detect.h"
+
+#include <string.h>
+
+void ts_detect_reuse(struct ts_flow *f, const struct ts_flow *old, int64_t now_ns,
+                     int64_t two_msl_ns)
+{
+    for (int i = 0; i < 2; i++) {
+        const struct ts_endpoint *ep = &old->ep[i];
+        if (ep->state != TS_TIME_WAIT || now_ns - ep->tw_since_ns >= two_msl_ns)
+            continue;
+        /* name the side by its address in the new connection */
+        bool same = ep->port == f->ep[TS_CLIENT].port &&
+                    memcmp(ep->addr, f->ep[TS_CLIENT].addr, 16) == 0;
+        f->ev.seen |= TS_EV_TW_REUSE;
+        f->ev.tw_side = same ? TS_CLIENT : TS_SERVER;
+        f->ev.tw_left_ns = two_msl_ns - (now_ns - ep->tw_since_ns);
+        f->ev.reuse_of = old->id;
+        return;
+    }
+}
+
+static bool finding(const struct ts_flow *f, const struct ts_detect_config *cfg,
+                    struct ts_anomaly *a)
+{
+    (void)cfg;
+    if (!(f->ev.seen & TS_EV_TW_REUSE))
+        return false;
+    ts_anomaly_init(a, TS_AN_TIME_WAIT_REUSE, f->ev.tw_side);
+    a->other_flow = f->ev.reuse_of;
+    a->since_ns = f->first_ns;
+    a->duration_ns = f->ev.tw_left_ns; /* TIME_WAIT left when the SYN came */
+    a->pkt = f->ev.syn_pkt;
+    return true;
+}
+
+const struct ts_detector ts_detect_time_wait_reuse = {NULL, finding};
