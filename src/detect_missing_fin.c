@@ -28,7 +28,7 @@ static bool finding(const struct ts_flow *f, const struct ts_detect_config *cfg,
              : f->finish_reason == TS_FINISH_IDLE ? TS_HOW_IDLE_TIMEOUT
              : f->finish_reason == TS_FINISH_EVICTED ? TS_HOW_EVICTED
                                                      : TS_HOW_CAPTURE_END;
-    a->until_end = f->finish_reason == TS_FINISH_END;
+    a->until_end = a->how == TS_HOW_CAPTURE_END;
     return true;
 }
 
