@@ -431,8 +431,10 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
     struct ts_endpoint *S = &f->ep[s], *R = &f->ep[1 - s];
     struct ts_segment_view view = {.tcp = tcp, .sender = s, .sender_before = S->state,
                                    .receiver_before = R->state, .receiver_last_ack = R->last_ack,
-                                   .receiver_acked = R->flags & TS_EP_ACKED, .ts_ns = ts,
-                                   .pkt = pkt};
+                                   .receiver_acked = R->flags & TS_EP_ACKED,
+                                   .sender_last_ack = S->last_ack,
+                                   .sender_acked = S->flags & TS_EP_ACKED,
+                                   .receiver_snd_nxt = R->snd_nxt, .ts_ns = ts, .pkt = pkt};
     infer_unseen_fin(a, f, s, tcp, ts, pkt);
     struct ts_seg_events ev;
     ts_seq_classify(S, R, tcp, &ev);

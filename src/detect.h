@@ -22,6 +22,9 @@ struct ts_segment_view {
     uint8_t receiver_before;    /* the receiver's state before this segment */
     uint32_t receiver_last_ack; /* the ACK number of the receiver's latest segment */
     bool receiver_acked;        /* it has sent one */
+    uint32_t sender_last_ack;   /* the sender's highest ACK number before this segment */
+    bool sender_acked;          /* it had sent one */
+    uint32_t receiver_snd_nxt;  /* what the receiver had sent, as far as seen */
     int64_t ts_ns;
     uint64_t pkt;
 };

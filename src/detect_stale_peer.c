@@ -3,8 +3,11 @@
  * connection: no ACK bit, and its sequence number is the ACK number of the
  * segment it answers (RFC 9293 3.10.7.1, how a host without the connection
  * builds its reset) - the half-open connection of a crashed or rebooted
- * host, or of a socket killed under it. Evidence: the side that lost it,
- * the RST's packet number and time. */
+ * host, or of a socket killed under it. It must answer data or a FIN the
+ * RST's sender had never acknowledged (an abort by a live stack does not),
+ * from a side that had not closed itself (data arriving after one's own
+ * FIN is reset by an orphaned socket, knowingly).
+ * Evidence: the side that lost it, the RST's packet number and time. */
 #include "detect.h"
 
 static void segment(struct ts_flow *f, const struct ts_segment_view *v)
@@ -16,6 +19,12 @@ static void segment(struct ts_flow *f, const struct ts_segment_view *v)
         return;
     if (v->receiver_before < TS_ESTABLISHED || v->receiver_before > TS_TIME_WAIT)
         return; /* the peer believed in a synchronized connection */
+    if (v->sender_before != TS_ESTABLISHED && v->sender_before != TS_CLOSE_WAIT)
+        return; /* a side that closed and resets data arriving after it is no stale peer */
+    /* ... and the RST answers data (or a FIN) the sender never acknowledged:
+     * a live stack that aborts does so with its own ACK state intact */
+    if (!v->sender_acked || (int32_t)(v->sender_last_ack - v->receiver_snd_nxt) >= 0)
+        return;
     f->ev.seen |= TS_EV_STALE;
     f->ev.stale_side = (uint8_t)v->sender;
     f->ev.stale_pkt = v->pkt;

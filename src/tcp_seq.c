@@ -49,8 +49,8 @@ static enum ts_rst_verdict rst_verdict(const struct ts_endpoint *snd,
     }
     bool know_nxt = snd->flags & TS_EP_NXT;
     bool know_ack = rcv->flags & TS_EP_ACKED;
-    if (!know_nxt && !know_ack)
-        return TS_RST_ACCEPTED;
+    if (!know_ack)
+        return TS_RST_ACCEPTED; /* the receiver never showed its window: nothing to judge by */
     if (know_nxt && seg->seq == snd->snd_nxt)
         return TS_RST_ACCEPTED;
     if (know_ack && seg->seq == rcv->last_ack)
