@@ -649,3 +649,28 @@ const struct ts_flow *ts_analyzer_next_done(struct ts_analyzer *a)
     a->returned = a->done[a->done_pos++];
     return a->returned;
 }
+
+void ts_analyzer_tick(struct ts_analyzer *a, int64_t now_ns)
+{
+    release_returned(a);
+    if (now_ns > a->now_ns) {
+        a->now_ns = now_ns;
+        expire(a, now_ns);
+    }
+}
+
+const struct ts_flow *ts_analyzer_next_live(struct ts_analyzer *a, uint32_t *cursor)
+{
+    struct ts_flow *f;
+    while ((f = ts_flow_table_next(&a->ft, cursor)) != NULL)
+        if (!(f->flags & TS_FLOW_FINISHED))
+            return f;
+    return NULL;
+}
+
+void ts_analyzer_usage(const struct ts_analyzer *a, uint64_t *flows, uint64_t *bytes)
+{
+    *flows = a->ft.used;
+    *bytes = (uint64_t)a->ft.allocated * sizeof(struct ts_flow) +
+             (uint64_t)a->ft.nbuckets * sizeof(uint32_t);
+}

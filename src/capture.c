@@ -22,6 +22,7 @@ struct ts_capture {
     FILE *fp;        /* the file, when reading one */
     char *buf;       /* its stdio buffer */
     bool live;
+    pcap_dumper_t *dump; /* -w */
     uint64_t records;
     int64_t offset;  /* byte offset of the next record */
 };
@@ -95,7 +96,7 @@ int ts_capture_open_stream(struct ts_capture **out, FILE *fp, char *errbuf, size
     return 0;
 }
 
-int ts_capture_open_live(struct ts_capture **out, const char *iface, bool promisc,
+int ts_capture_open_live(struct ts_capture **out, const char *iface, bool promisc, int snaplen,
                          char *errbuf, size_t errlen)
 {
     struct ts_capture *c = capture_new();
@@ -110,7 +111,7 @@ int ts_capture_open_live(struct ts_capture **out, const char *iface, bool promis
         free(c);
         return -1;
     }
-    pcap_set_snaplen(c->pcap, 262144);
+    pcap_set_snaplen(c->pcap, snaplen);
     pcap_set_promisc(c->pcap, promisc);
     pcap_set_immediate_mode(c->pcap, 1);
     pcap_set_timeout(c->pcap, 100);
@@ -194,6 +195,8 @@ int ts_capture_next(struct ts_capture *c, struct ts_capture_packet *p, char *err
             p->caplen = h->caplen;
             p->len = h->len;
             p->data = data;
+            if (c->dump)
+                pcap_dump((u_char *)c->dump, h, data);
             return 1;
         }
         if (r == 0)
@@ -221,6 +224,32 @@ int64_t ts_capture_offset(const struct ts_capture *c)
     return c->offset;
 }
 
+int ts_capture_dump_to(struct ts_capture *c, const char *path, char *errbuf, size_t errlen)
+{
+    c->dump = pcap_dump_open(c->pcap, path);
+    if (!c->dump) {
+        snprintf(errbuf, errlen, "%s", pcap_geterr(c->pcap));
+        return -1;
+    }
+    return 0;
+}
+
+int ts_capture_stats(struct ts_capture *c, struct ts_capture_stats *st)
+{
+    struct pcap_stat ps;
+    if (!c->live || pcap_stats(c->pcap, &ps) < 0)
+        return -1;
+    st->received = ps.ps_recv;
+    st->dropped = ps.ps_drop;
+    st->if_dropped = ps.ps_ifdrop;
+    return 0;
+}
+
+bool ts_capture_is_live(const struct ts_capture *c)
+{
+    return c->live;
+}
+
 void ts_capture_stop(struct ts_capture *c)
 {
     if (c && c->pcap)
@@ -231,6 +260,8 @@ void ts_capture_close(struct ts_capture *c)
 {
     if (!c)
         return;
+    if (c->dump)
+        pcap_dump_close(c->dump);
     pcap_close(c->pcap); /* closes the file (never stdin), so the buffer is free */
     free(c->buf);
     free(c);

@@ -20,8 +20,20 @@ struct ts_capture_packet {
 int ts_capture_open_file(struct ts_capture **out, const char *path, char *errbuf, size_t errlen);
 /* A capture read from an open stream (taken over: closed with the capture). */
 int ts_capture_open_stream(struct ts_capture **out, FILE *fp, char *errbuf, size_t errlen);
-int ts_capture_open_live(struct ts_capture **out, const char *iface, bool promisc,
+/* snaplen: bytes kept of each packet (headers need a few hundred). */
+int ts_capture_open_live(struct ts_capture **out, const char *iface, bool promisc, int snaplen,
                          char *errbuf, size_t errlen);
+/* Also write every packet read to a pcap file (the evidence). */
+int ts_capture_dump_to(struct ts_capture *c, const char *path, char *errbuf, size_t errlen);
+
+struct ts_capture_stats {
+    uint64_t received;   /* packets the capture delivered */
+    uint64_t dropped;    /* libpcap ps_drop: dropped for lack of buffer space */
+    uint64_t if_dropped; /* libpcap ps_ifdrop: dropped by the interface or driver */
+};
+/* Live captures only; returns -1 when the platform cannot say. */
+int ts_capture_stats(struct ts_capture *c, struct ts_capture_stats *st);
+bool ts_capture_is_live(const struct ts_capture *c);
 int ts_capture_set_filter(struct ts_capture *c, const char *expr, char *errbuf, size_t errlen);
 /* 1: a packet; 2: none yet (a live read timed out: check for a stop and
  * call again); 0: the end of the input (or stopped); negative: an error

@@ -11,7 +11,7 @@
 
 enum {
     OPT_FORMAT = 256, OPT_TIMELINE, OPT_DURATION, OPT_MSL, OPT_IDLE_TIMEOUT,
-    OPT_MAX_FLOWS, OPT_MEMCAP, OPT_FIN_TIMEOUT, OPT_SYN_TIMEOUT
+    OPT_MAX_FLOWS, OPT_MEMCAP, OPT_FIN_TIMEOUT, OPT_SYN_TIMEOUT, OPT_STATS_INTERVAL
 };
 
 static const struct option long_options[] = {
@@ -19,6 +19,9 @@ static const struct option long_options[] = {
     {"interface", required_argument, NULL, 'i'},
     {"filter", required_argument, NULL, 'f'},
     {"output", required_argument, NULL, 'o'},
+    {"write", required_argument, NULL, 'w'},
+    {"user", required_argument, NULL, 'Z'},
+    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"timeline", no_argument, NULL, OPT_TIMELINE},
     {"count", required_argument, NULL, 'c'},
@@ -48,6 +51,9 @@ const char *ts_cli_usage(void)
 "  -r, --read FILE        pcap or pcapng file to read ('-' = standard input)\n"
 "  -i, --interface IFACE  capture live on IFACE until SIGINT/SIGTERM, -c or --duration\n"
 "  -p                     do not put the interface into promiscuous mode\n"
+"  -w, --write FILE       also write the packets read to a pcap file (the evidence)\n"
+"  -Z, --user USER        after opening the interface and files, run as USER\n"
+"                         (default when started as root: nobody; -Z root keeps root)\n"
 "  -f, --filter EXPR      BPF capture filter (or give it as trailing words)\n"
 "  -c, --count N          stop after N packets\n"
 "      --duration SEC     stop after SEC seconds of capture time\n"
@@ -57,6 +63,8 @@ const char *ts_cli_usage(void)
 "      --format FMT       json (default for files): one document;\n"
 "                         ndjson (default for -i): one event per line;\n"
 "                         text: a table for people\n"
+"      --stats-interval SEC  live: a stats event every SEC seconds (also on SIGHUP);\n"
+"                         with --format text, redraw the table of connections\n"
 "      --timeline         include every endpoint state transition; in text, one\n"
 "                         line per packet with flags, relative seq/ack and the\n"
 "                         transitions it caused\n"
@@ -162,7 +170,7 @@ int ts_cli_parse(int argc, char **argv, struct ts_options *o, char *errbuf, size
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":r:i:pf:o:c:qvhV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":r:i:pf:o:w:Z:c:qvhV", long_options, NULL)) != -1) {
         uint64_t u;
         switch (c) {
         case 'r': o->read_file = optarg; break;
@@ -170,6 +178,12 @@ int ts_cli_parse(int argc, char **argv, struct ts_options *o, char *errbuf, size
         case 'p': o->promisc = false; break;
         case 'f': filter_opt = optarg; break;
         case 'o': o->output = optarg; break;
+        case 'w': o->write_file = optarg; break;
+        case 'Z': o->user = optarg; break;
+        case OPT_STATS_INTERVAL:
+            if (parse_seconds(optarg, true, &o->stats_interval_ns) < 0)
+                FAIL("--stats-interval: '%s' is not a positive number of seconds", optarg);
+            break;
         case OPT_FORMAT:
             if (strcmp(optarg, "json") == 0) o->format = TS_FORMAT_JSON;
             else if (strcmp(optarg, "ndjson") == 0) o->format = TS_FORMAT_NDJSON;

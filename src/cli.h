@@ -15,6 +15,9 @@ struct ts_options {
     const char *iface;       /* -i */
     bool promisc;            /* not -p */
     const char *output;      /* -o */
+    const char *write_file;  /* -w: keep the packets too */
+    const char *user;        /* -Z: drop privileges to this user */
+    int64_t stats_interval_ns; /* --stats-interval, 0 = none */
     char *filter;            /* -f, or the trailing words joined (owned) */
     enum ts_format format;
     bool format_set;

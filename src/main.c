@@ -2,12 +2,15 @@
  * (capture -> analyzer -> report), map the outcome to an exit code.
  * The only file that prints errors or exits. */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "cli.h"
@@ -17,12 +20,18 @@
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2 };
 
-static volatile sig_atomic_t stop_requested; /* the one mutable global: set by signals */
+/* The one mutable global: what the last signal asked for. */
+enum { SIG_NONE = 0, SIG_STATS = 1, SIG_STOP = 2 };
+static volatile sig_atomic_t signal_request;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGHUP) {
+        if (signal_request != SIG_STOP)
+            signal_request = SIG_STATS;
+    } else {
+        signal_request = SIG_STOP;
+    }
 }
 
 static void install_signals(void)
@@ -33,13 +42,89 @@ static void install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 }
 
-static void drain(struct ts_analyzer *a, struct ts_report *r)
+static int64_t clock_ns(clockid_t id)
+{
+    struct timespec t;
+    clock_gettime(id, &t);
+    return (int64_t)t.tv_sec * TS_NS_PER_SEC + t.tv_nsec;
+}
+
+/* After the interface and the files are open, give up root (as tcpdump
+ * does): to -Z USER, or to nobody by default; -Z root keeps root. */
+static int drop_privileges(const char *user, char *err, size_t errlen)
+{
+    if (geteuid() != 0 || (user && strcmp(user, "root") == 0))
+        return 0;
+    const char *name = user ? user : "nobody";
+    struct passwd *pw = getpwnam(name);
+    if (!pw) {
+        if (!user)
+            return 0; /* no "nobody" here: stay, as tcpdump without its user does */
+        snprintf(err, errlen, "-Z %s: no such user", name);
+        return -1;
+    }
+    if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+        snprintf(err, errlen, "cannot become user %s: %s", name, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void drain(struct ts_analyzer *a, struct ts_report *r, uint64_t *reported)
 {
     const struct ts_flow *f;
-    while ((f = ts_analyzer_next_done(a)) != NULL)
+    while ((f = ts_analyzer_next_done(a)) != NULL) {
         ts_report_flow(r, f);
+        (*reported)++;
+    }
+}
+
+static int by_recent(const void *x, const void *y)
+{
+    const struct ts_flow *const *a = x, *const *b = y;
+    return (*a)->last_ns < (*b)->last_ns ? 1 : (*a)->last_ns > (*b)->last_ns ? -1 : 0;
+}
+
+/* A live capture's stats event, or the text view's redraw. */
+static void live_stats(struct ts_analyzer *a, struct ts_capture *cap, struct ts_report *rep,
+                       uint64_t reported, int64_t now_ns)
+{
+    struct ts_live_stats st = {.ts_ns = now_ns, .flows_reported = reported};
+    const struct ts_input_stats *in = ts_analyzer_stats(a);
+    st.packets = in->packets;
+    st.tcp_packets = in->tcp_packets;
+    struct ts_capture_stats cs;
+    if (ts_capture_stats(cap, &cs) == 0) {
+        st.have_pcap = true;
+        st.received = cs.received;
+        st.dropped = cs.dropped;
+        st.if_dropped = cs.if_dropped;
+    }
+    ts_analyzer_usage(a, &st.flows_tracked, &st.memory);
+    /* the most recently active connections, for the text view (once a
+     * refresh, not per packet) */
+    const struct ts_flow **view = NULL;
+    size_t n = 0, cap_n = 0;
+    uint32_t cur = 0;
+    const struct ts_flow *f;
+    while ((f = ts_analyzer_next_live(a, &cur)) != NULL) {
+        if (n == cap_n) {
+            size_t c = cap_n ? cap_n * 2 : 256;
+            const struct ts_flow **v = realloc(view, c * sizeof *v);
+            if (!v)
+                break;
+            view = v;
+            cap_n = c;
+        }
+        view[n++] = f;
+    }
+    if (n)
+        qsort(view, n, sizeof *view, by_recent);
+    ts_report_stats(rep, &st, view, n < 30 ? n : 30);
+    free(view);
 }
 
 int main(int argc, char **argv)
@@ -61,9 +146,12 @@ int main(int argc, char **argv)
     }
 
     const char *source = o.iface ? o.iface : o.read_file;
+    bool live = o.iface != NULL;
     struct ts_capture *cap;
-    int rc = o.iface ? ts_capture_open_live(&cap, o.iface, o.promisc, err, sizeof err)
-                     : ts_capture_open_file(&cap, o.read_file, err, sizeof err);
+    /* headers only, unless the packets are kept with -w */
+    int snaplen = o.write_file ? 262144 : 1024;
+    int rc = live ? ts_capture_open_live(&cap, o.iface, o.promisc, snaplen, err, sizeof err)
+                  : ts_capture_open_file(&cap, o.read_file, err, sizeof err);
     if (rc < 0) {
         fprintf(stderr, "tcpstates: %s: %s\n", source, err);
         ts_cli_free(&o);
@@ -75,13 +163,20 @@ int main(int argc, char **argv)
         ts_cli_free(&o);
         return EXIT_USAGE;
     }
-
     FILE *out = stdout;
-    if (o.output && !(out = fopen(o.output, "w"))) {
-        fprintf(stderr, "tcpstates: %s: %s\n", o.output, strerror(errno));
+    if ((o.write_file && ts_capture_dump_to(cap, o.write_file, err, sizeof err) < 0) ||
+        (o.output && !(out = fopen(o.output, "w")))) {
+        fprintf(stderr, "tcpstates: %s: %s\n", o.output && !out ? o.output : o.write_file,
+                o.output && !out ? strerror(errno) : err);
         ts_capture_close(cap);
         ts_cli_free(&o);
         return EXIT_INPUT;
+    }
+    if (live && drop_privileges(o.user, err, sizeof err) < 0) {
+        fprintf(stderr, "tcpstates: %s\n", err);
+        ts_capture_close(cap);
+        ts_cli_free(&o);
+        return EXIT_USAGE;
     }
 
     /* A fresh hash seed each run: traffic cannot be crafted to collide in the
@@ -101,26 +196,53 @@ int main(int argc, char **argv)
     }
     install_signals();
     clock_t started = clock();
+    int64_t stats_every = o.stats_interval_ns;
+    if (live) {
+        ts_report_set_live(rep, true);
+        if (!stats_every && o.format == TS_FORMAT_TEXT)
+            stats_every = TS_NS_PER_SEC; /* the text view redraws every second */
+    }
+    int64_t mono_start = clock_ns(CLOCK_MONOTONIC);
+    int64_t next_stats = mono_start + stats_every, next_tick = mono_start + TS_NS_PER_SEC;
 
     struct ts_input_error errors[TS_MAX_INPUT_ERRORS];
     unsigned nerrors = 0;
     bool trace = o.timeline && o.format == TS_FORMAT_TEXT;
-    uint64_t n = 0;
+    uint64_t n = 0, reported = 0;
     int64_t first_ns = 0;
     struct ts_capture_packet p;
-    while (!stop_requested) {
+    while (signal_request != SIG_STOP) {
         rc = ts_capture_next(cap, &p, err, sizeof err);
-        if (rc == 2)
-            continue; /* live, nothing yet: look at the stop flag again */
-        if (rc <= 0)
+        if (rc < 0 || rc == 0)
             break;
+        if (live) {
+            /* time passes on a quiet interface too: run the timers, the
+             * periodic stats and --duration on the clock */
+            int64_t mono = clock_ns(CLOCK_MONOTONIC);
+            if (o.duration_ns && mono - mono_start >= o.duration_ns)
+                break;
+            if (mono >= next_tick) {
+                ts_analyzer_tick(a, clock_ns(CLOCK_REALTIME));
+                drain(a, rep, &reported);
+                next_tick = mono + TS_NS_PER_SEC;
+            }
+            if (signal_request == SIG_STATS || (stats_every && mono >= next_stats)) {
+                if (signal_request == SIG_STATS)
+                    signal_request = SIG_NONE;
+                live_stats(a, cap, rep, reported, clock_ns(CLOCK_REALTIME));
+                if (stats_every)
+                    next_stats = mono + stats_every;
+            }
+        }
+        if (rc == 2)
+            continue; /* live, nothing yet */
         if (n == 0)
             first_ns = p.ts_ns;
-        if (o.duration_ns && p.ts_ns - first_ns >= o.duration_ns)
+        if (!live && o.duration_ns && p.ts_ns - first_ns >= o.duration_ns)
             break;
         if (ts_analyzer_packet(a, p.ts_ns, p.data, p.caplen, p.len) == 1 && trace)
             ts_report_trace(rep, ts_analyzer_trace(a));
-        drain(a, rep);
+        drain(a, rep, &reported);
         if (o.count && ++n >= o.count)
             break;
         if (!o.count)
@@ -133,8 +255,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "tcpstates: %s: %s\n", source, err);
     }
 
+    if (live)
+        ts_report_set_live(rep, false);
     ts_analyzer_finish(a);
-    drain(a, rep);
+    drain(a, rep, &reported);
     /* a link type we do not decode is named by its number */
     char linkname[48];
     const char *known = ts_decode_link_name(dlt);

@@ -48,6 +48,23 @@ void ts_report_trace(struct ts_report *r, const struct ts_packet_trace *t)
         ts_report_text_trace(r->text, t);
 }
 
+void ts_report_stats(struct ts_report *r, const struct ts_live_stats *st,
+                     const struct ts_flow *const *flows, size_t nflows)
+{
+    if (r->text)
+        ts_report_text_live(r->text, st, flows, nflows);
+    else
+        ts_report_json_stats(r->json, st);
+}
+
+void ts_report_set_live(struct ts_report *r, bool on)
+{
+    if (r->text)
+        ts_report_text_set_live(r->text, on);
+    else
+        ts_report_json_set_live(r->json, on);
+}
+
 void ts_report_close(struct ts_report *r, const struct ts_report_input *in,
                      const struct ts_summary *s)
 {

@@ -26,11 +26,28 @@ struct ts_report_input {
 
 struct ts_report;
 
+/* A live capture's running numbers (the stats event). */
+struct ts_live_stats {
+    int64_t ts_ns;
+    uint64_t packets, tcp_packets;
+    bool have_pcap;               /* libpcap's counters below are known */
+    uint64_t received, dropped, if_dropped;
+    uint64_t flows_tracked, memory, flows_reported;
+};
+
 int ts_report_open(struct ts_report **out, enum ts_format fmt, FILE *fp, bool timeline,
                    const struct ts_detect_config *dc, char *errbuf, size_t errlen);
 void ts_report_flow(struct ts_report *r, const struct ts_flow *f);
 /* One line per packet (text --timeline only). */
 void ts_report_trace(struct ts_report *r, const struct ts_packet_trace *t);
+/* Live: a stats event (NDJSON), or a redraw of the connections being
+ * tracked (text); nothing in a JSON document. */
+void ts_report_stats(struct ts_report *r, const struct ts_live_stats *st,
+                     const struct ts_flow *const *flows, size_t nflows);
+/* Live (on): flush after every event, so a pipe sees each line at once; in
+ * text, only the redraws are written. Off again before the final report. */
+void ts_report_set_live(struct ts_report *r, bool on);
+
 /* Write the end of the report and free it. */
 void ts_report_close(struct ts_report *r, const struct ts_report_input *in,
                      const struct ts_summary *s);
@@ -42,6 +59,8 @@ struct ts_report_json *ts_report_json_open(FILE *fp, bool ndjson, bool timeline,
 void ts_report_json_flow(struct ts_report_json *r, const struct ts_flow *f);
 void ts_report_json_close(struct ts_report_json *r, const struct ts_report_input *in,
                           const struct ts_summary *s);
+void ts_report_json_stats(struct ts_report_json *r, const struct ts_live_stats *st);
+void ts_report_json_set_live(struct ts_report_json *r, bool on);
 
 struct ts_report_text;
 struct ts_report_text *ts_report_text_open(FILE *fp, bool timeline,
@@ -50,6 +69,9 @@ void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f);
 void ts_report_text_trace(struct ts_report_text *r, const struct ts_packet_trace *t);
 void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input *in,
                           const struct ts_summary *s);
+void ts_report_text_live(struct ts_report_text *r, const struct ts_live_stats *st,
+                         const struct ts_flow *const *flows, size_t nflows);
+void ts_report_text_set_live(struct ts_report_text *r, bool on);
 
 /* Shared wording: an address as text, close.by / close.how names. */
 void ts_report_addr(const uint8_t addr[16], int family, char *buf, size_t len);

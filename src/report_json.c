@@ -16,6 +16,7 @@ struct ts_report_json {
     bool ndjson;
     bool timeline;
     struct ts_detect_config dc;
+    bool live;           /* flush every event */
     uint64_t nflows;
 };
 
@@ -181,6 +182,8 @@ void ts_report_json_flow(struct ts_report_json *r, const struct ts_flow *f)
         fprintf(r->fp, "%s\n%s", r->nflows ? "," : "", s);
     r->nflows++;
     json_object_put(o);
+    if (r->live)
+        fflush(r->fp);
 }
 
 static json_object *input_json(const struct ts_report_input *in)
@@ -258,4 +261,31 @@ void ts_report_json_close(struct ts_report_json *r, const struct ts_report_input
     }
     fflush(r->fp);
     free(r);
+}
+
+void ts_report_json_set_live(struct ts_report_json *r, bool on)
+{
+    r->live = on;
+}
+
+void ts_report_json_stats(struct ts_report_json *r, const struct ts_live_stats *st)
+{
+    if (!r->ndjson)
+        return; /* a JSON document has no place for running numbers */
+    json_object *o = json_object_new_object();
+    add(o, "event_type", json_object_new_string("stats"));
+    add(o, "ts", json_time(st->ts_ns));
+    add(o, "packets", json_object_new_int64((int64_t)st->packets));
+    add(o, "tcp_packets", json_object_new_int64((int64_t)st->tcp_packets));
+    if (st->have_pcap) {
+        add(o, "ps_recv", json_object_new_int64((int64_t)st->received));
+        add(o, "ps_drop", json_object_new_int64((int64_t)st->dropped));
+        add(o, "ps_ifdrop", json_object_new_int64((int64_t)st->if_dropped));
+    }
+    add(o, "flows_tracked", json_object_new_int64((int64_t)st->flows_tracked));
+    add(o, "flows_reported", json_object_new_int64((int64_t)st->flows_reported));
+    add(o, "memory", json_object_new_int64((int64_t)st->memory));
+    fprintf(r->fp, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    fflush(r->fp);
 }

@@ -15,6 +15,8 @@ struct ts_report_text {
     bool have_t0;
     int64_t t0_ns;   /* first traced packet, for relative times */
     struct ts_detect_config dc;
+    bool live;      /* redraw a view; rows only in the final report */
+    bool finishing; /* the final report: rows are printed */
     uint64_t nflows;
 };
 
@@ -118,6 +120,8 @@ static void finding_text(struct ts_report_text *r, const struct ts_flow *f,
 
 void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f)
 {
+    if (r->live && !r->finishing)
+        return; /* live: flows that end are counted; the view shows the open ones */
     if (r->timeline && r->nflows == 0)
         fprintf(r->fp, "\n");
     header(r);
@@ -204,6 +208,7 @@ void ts_report_text_trace(struct ts_report_text *r, const struct ts_packet_trace
 void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input *in,
                           const struct ts_summary *s)
 {
+
     if (r->nflows == 0)
         fprintf(r->fp, "No TCP connections.\n");
     fprintf(r->fp, "\nEndpoint states (both sides of %llu connection%s):\n",
@@ -244,4 +249,45 @@ void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input
         fprintf(r->fp, "error: %s\n", in->errors[i].message);
     fflush(r->fp);
     free(r);
+}
+
+void ts_report_text_set_live(struct ts_report_text *r, bool on)
+{
+    if (on) {
+        r->live = true;
+    } else if (r->live) {
+        r->finishing = true; /* the final report: clear the view, print the rows */
+        fprintf(r->fp, "\033[H\033[2J");
+    }
+}
+
+/* The live view, like top: clear the terminal, then the numbers and one row
+ * per connection being tracked (most recently active first). */
+void ts_report_text_live(struct ts_report_text *r, const struct ts_live_stats *st,
+                         const struct ts_flow *const *flows, size_t nflows)
+{
+    FILE *o = r->fp;
+    fprintf(o, "\033[H\033[2J");
+    fprintf(o, "tcpstates: %llu packets (%llu TCP)", (unsigned long long)st->packets,
+            (unsigned long long)st->tcp_packets);
+    if (st->have_pcap)
+        fprintf(o, ", dropped %llu by the capture, %llu by the interface",
+                (unsigned long long)st->dropped, (unsigned long long)st->if_dropped);
+    fprintf(o, "; %llu connections open, %llu ended; %llu KiB\n\n",
+            (unsigned long long)st->flows_tracked, (unsigned long long)st->flows_reported,
+            (unsigned long long)(st->memory / 1024));
+    fprintf(o, "%5s  %-28s %-28s %-12s %-12s %8s %12s\n", "ID", "CLIENT", "SERVER", "CLIENT",
+            "SERVER", "PKTS", "IDLE");
+    for (size_t i = 0; i < nflows; i++) {
+        const struct ts_flow *f = flows[i];
+        char c[80], s[80], idle[32];
+        endpoint_text(f, TS_CLIENT, c, sizeof c);
+        endpoint_text(f, TS_SERVER, s, sizeof s);
+        seconds(st->ts_ns - f->last_ns, idle, sizeof idle);
+        fprintf(o, "%5llu  %-28s %-28s %-12s %-12s %8llu %12s\n", (unsigned long long)f->id, c,
+                s, ts_state_name((enum ts_state)f->ep[TS_CLIENT].state),
+                ts_state_name((enum ts_state)f->ep[TS_SERVER].state),
+                (unsigned long long)f->ep[0].packets + f->ep[1].packets, idle);
+    }
+    fflush(o);
 }
