@@ -34,6 +34,8 @@ enum ts_send_event {
     TS_SEND_FIN,      /* FIN (without SYN or RST): this side closes */
     TS_SEND_RST,      /* RST: this side aborts */
     TS_SEND_NONE,     /* nothing a state depends on (no flags at all) */
+    TS_SEND_RST_REPLY,/* a RST formed from the segment it answers, <SEQ=SEG.ACK>
+                         (RFC 9293 3.10.7): not at the sender's own next sequence */
     TS_SEND_EVENT_COUNT
 };
 

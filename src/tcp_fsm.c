@@ -26,42 +26,49 @@
 /* ---------------------------------------------------------------- sending */
 
 static const uint8_t send_table[TS_STATE_COUNT][TS_SEND_EVENT_COUNT] = {
-/*                 SYN  SYNACK ACK  FIN  RST  NONE */
-/* CLOSED      */ {sSS, sSR,   sCL, sCL, sCL, sCL},
+/*                 SYN  SYNACK ACK  FIN  RST  NONE REPLY */
+/* CLOSED      */ {sSS, sSR,   sCL, sCL, sCL, sCL, sCL},
 /*  SYN: active open. SYNACK: a fresh endpoint answering a SYN was listening.
  *  ACK/FIN after a reset: segments already in flight, nothing to open. */
-/* LISTEN      */ {sSS, sSR,   sES, sF1, sCL, sLI},
+/* LISTEN      */ {sSS, sSR,   sES, sF1, sCL, sLI, sLI},
 /*  SYNACK: passive open (RFC 9293 LISTEN -> SYN-RECEIVED). RST: nothing
  *  listened, the SYN was refused. ACK/FIN: its SYN-ACK was not captured, it
  *  is past the handshake. SYN: it opens towards the opener (simultaneous). */
-/* SYN_SENT    */ {sSS, sSR,   sES, sF1, sSS, sSS},
+/* SYN_SENT    */ {sSS, sSR,   sES, sF1, sSS, sSS, sSS},
 /*  SYN: retransmission. SYNACK: simultaneous open, it got the peer's SYN.
  *  ACK: it completed the handshake (the peer's SYN-ACK was not captured).
  *  FIN: likewise, and it already closes. RST: the answer to a SYN-ACK with
  *  an unacceptable ACK; the connection stays in SYN-SENT (RFC 9293 3.10.7.3;
  *  aborting in SYN-SENT sends nothing, 3.10.5). */
-/* SYN_RCVD    */ {sSR, sSR,   sSR, sF1, sCL, sSR},
+/* SYN_RCVD    */ {sSR, sSR,   sSR, sF1, sCL, sSR, sSR},
 /*  SYN/SYNACK: retransmissions. ACK: still waiting for the ACK of its SYN.
- *  FIN: close in SYN-RECEIVED goes to FIN-WAIT-1 (RFC 9293 3.10.4). */
-/* ESTABLISHED */ {sES, sES,   sES, sF1, sCL, sES},
+ *  FIN: close in SYN-RECEIVED goes to FIN-WAIT-1 (RFC 9293 3.10.4).
+ *  RST: ABORT (3.10.5, at SND.NXT). REPLY: the reset answering an
+ *  unacceptable ACK; the connection stays in SYN-RECEIVED (3.10.7.4). */
+/* ESTABLISHED */ {sES, sES,   sES, sF1, sCL, sES, sCL},
 /*  FIN: active close. RST: abort. SYN/SYNACK on a synchronized connection
  *  change nothing here (a new connection on the tuple is the flow table's). */
-/* FIN_WAIT_1  */ {sF1, sF1,   sF1, sF1, sCL, sF1},
+/* FIN_WAIT_1  */ {sF1, sF1,   sF1, sF1, sCL, sF1, sCL},
 /*  FIN: retransmission of its FIN. ACK: data ACKs. RST: abort. */
-/* FIN_WAIT_2  */ {sF2, sF2,   sF2, sF2, sCL, sF2},
+/* FIN_WAIT_2  */ {sF2, sF2,   sF2, sF2, sCL, sF2, sCL},
 /*  ACK: acknowledging data the peer still sends. RST: abort. */
-/* CLOSE_WAIT  */ {sCW, sCW,   sCW, sLA, sCL, sCW},
+/* CLOSE_WAIT  */ {sCW, sCW,   sCW, sLA, sCL, sCW, sCL},
 /*  FIN: passive close, the application called close(). ACK: data still
  *  flows this way after the peer's FIN (half-close). RST: abort. */
-/* CLOSING     */ {sCG, sCG,   sCG, sCG, sCL, sCG},
+/* CLOSING     */ {sCG, sCG,   sCG, sCG, sCL, sCG, sCL},
 /*  ACK: it acknowledged the peer's FIN. FIN: retransmission. RST: abort. */
-/* LAST_ACK    */ {sLA, sLA,   sLA, sLA, sCL, sLA},
+/* LAST_ACK    */ {sLA, sLA,   sLA, sLA, sCL, sLA, sCL},
 /*  FIN: retransmission while waiting for its ACK. RST: abort. */
-/* TIME_WAIT   */ {sTW, sTW,   sTW, sTW, sCL, sTW},
+/* TIME_WAIT   */ {sTW, sTW,   sTW, sTW, sCL, sTW, sCL},
 /*  ACK: re-acknowledging a retransmitted FIN. RST: Linux answers some
  *  segments in TIME-WAIT with a RST and drops the TIME-WAIT socket. */
-/* UNKNOWN     */ {sSS, sSR,   sES, sF1, sCL, sUN},
-/*  A capture that began mid-connection: what it sends tells its state. */
+/* UNKNOWN     */ {sSS, sSR,   sES, sF1, sCL, sUN, sCL},
+/*  A capture that began mid-connection: what it sends tells its state.
+ *  REPLY, in every row: an endpoint without the connection (CLOSED,
+ *  LISTEN) or still opening it (SYN-SENT, SYN-RECEIVED) answers an
+ *  unacceptable segment with <SEQ=SEG.ACK><CTL=RST> and keeps its state
+ *  (3.10.7.1-4); a synchronized one never forms such a reset, so one from
+ *  it means it had lost the connection: CLOSED. */
 };
 
 /* -------------------------------------------------------------- receiving */
@@ -151,7 +158,7 @@ int ts_state_from_name(const char *name)
 const char *ts_send_event_name(enum ts_send_event ev)
 {
     static const char *const n[TS_SEND_EVENT_COUNT] = {
-        "SYN", "SYN-ACK", "ACK", "FIN", "RST", "NONE"};
+        "SYN", "SYN-ACK", "ACK", "FIN", "RST", "NONE", "RST reply"};
     return (unsigned)ev < TS_SEND_EVENT_COUNT ? n[ev] : "?";
 }
 

@@ -85,7 +85,11 @@ void ts_seq_classify(const struct ts_endpoint *snd, const struct ts_endpoint *rc
          * forged RST is the usual reason. Only an accepted RST closes both. */
         ev->rst = (uint8_t)rst_verdict(snd, rcv, seg);
         if (ev->rst == TS_RST_ACCEPTED) {
-            ev->send = TS_SEND_RST;
+            /* <SEQ=SEG.ACK>: the receiver's own ACK number, not the sender's
+             * next sequence number - a reply to an unacceptable segment */
+            bool reply = (snd->flags & TS_EP_NXT) && seg->seq != snd->snd_nxt &&
+                         (rcv->flags & TS_EP_ACKED) && seg->seq == rcv->last_ack;
+            ev->send = reply ? TS_SEND_RST_REPLY : TS_SEND_RST;
             add_recv(ev, TS_RECV_RST, false, 0);
         } else {
             ev->send = TS_SEND_NONE;

@@ -53,7 +53,7 @@ struct cell {
 #define RCV(st, ev, to, why) \
     {TS_##st, TS_RECV_##ev, TS_##to, #st " recv " #ev " -> " #to, why}
 
-/* 12 states x 6 send events: what sending a segment does to its sender. */
+/* 12 states x 7 send events: what sending a segment does to its sender. */
 static struct cell send_cells[] = {
     SND(CLOSED, SYN, SYN_SENT,
         "Fig.5 CLOSED --active OPEN / snd SYN--> SYN-SENT; 3.10.1 OPEN, CLOSED STATE"),
@@ -67,6 +67,8 @@ static struct cell send_cells[] = {
     SND(CLOSED, RST, CLOSED,
         "3.5.2 group 1: a reset answers any segment; 'The connection remains in the CLOSED state'"),
     SND(CLOSED, NONE, CLOSED, "[N] a segment without SYN/ACK/FIN/RST proves nothing"),
+    SND(CLOSED, RST_REPLY, CLOSED,
+        "3.10.7.1 CLOSED: any incoming segment but a RST is answered <SEQ=SEG.ACK><CTL=RST>; still no connection"),
 
     SND(LISTEN, SYN, SYN_SENT,
         "Fig.5 LISTEN --SEND / snd SYN--> SYN-SENT; 3.10.2 SEND, LISTEN STATE (simultaneous open)"),
@@ -83,6 +85,8 @@ static struct cell send_cells[] = {
         "[L] a RST answering the SYN it was sent: nothing listened (3.10.7.1: CLOSED answers a SYN "
         "with <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>)"),
     SND(LISTEN, NONE, LISTEN, "[N] nothing learned"),
+    SND(LISTEN, RST_REPLY, LISTEN,
+        "3.10.7.2 LISTEN, second check: an ACK draws <SEQ=SEG.ACK><CTL=RST> and the state stays LISTEN"),
 
     SND(SYN_SENT, SYN, SYN_SENT,
         "3.10.8 RETRANSMISSION TIMEOUT: the SYN is sent again; no state change"),
@@ -101,6 +105,8 @@ static struct cell send_cells[] = {
         "first); ABORT in SYN-SENT sends no RST (3.10.5); Fig.8 line 5 and Fig.9 lines 5-6 show "
         "SYN-SENT after it sent the RST"),
     SND(SYN_SENT, NONE, SYN_SENT, "[N] nothing learned"),
+    SND(SYN_SENT, RST_REPLY, SYN_SENT,
+        "3.10.7.3 SYN-SENT, first check: an unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST>; the connection stays"),
 
     SND(SYN_RCVD, SYN, SYN_RCVD,
         "3.10.8 retransmission of its SYN (simultaneous open, Fig.7); no state change"),
@@ -115,6 +121,8 @@ static struct cell send_cells[] = {
         "answering an unacceptable ACK would keep SYN-RECEIVED, 3.5.2 group 2; the event cannot "
         "tell them apart, ABORT is the one that ends the connection)"),
     SND(SYN_RCVD, NONE, SYN_RCVD, "[N] nothing learned"),
+    SND(SYN_RCVD, RST_REPLY, SYN_RCVD,
+        "3.10.7.4 fifth, SYN-RECEIVED: an unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST>; the state stays"),
 
     SND(ESTABLISHED, SYN, ESTABLISHED,
         "[N] OPEN on an existing connection: 'connection already exists' (3.10.1); a new "
@@ -128,6 +136,8 @@ static struct cell send_cells[] = {
     SND(ESTABLISHED, RST, CLOSED,
         "3.10.5 ABORT, ESTABLISHED: 'Send a reset segment ... Delete the TCB, enter CLOSED state'"),
     SND(ESTABLISHED, NONE, ESTABLISHED, "[N] nothing learned"),
+    SND(ESTABLISHED, RST_REPLY, CLOSED,
+        "[N] synchronized states answer unacceptable segments with ACKs (3.10.7.4 first); a reset built from the peer's ACK means it no longer had the connection"),
 
     SND(FIN_WAIT_1, SYN, FIN_WAIT_1, "[N] 3.10.1: 'connection already exists'"),
     SND(FIN_WAIT_1, SYNACK, FIN_WAIT_1, "[E] a late retransmission; never backwards"),
@@ -139,6 +149,8 @@ static struct cell send_cells[] = {
         "retransmitted until acknowledged'; 3.10.4 'a second FIN is not emitted'"),
     SND(FIN_WAIT_1, RST, CLOSED, "3.10.5 ABORT, FIN-WAIT-1: send RST, enter CLOSED"),
     SND(FIN_WAIT_1, NONE, FIN_WAIT_1, "[N] nothing learned"),
+    SND(FIN_WAIT_1, RST_REPLY, CLOSED,
+        "[N] as ESTABLISHED: it had lost the connection"),
 
     SND(FIN_WAIT_2, SYN, FIN_WAIT_2, "[N] 3.10.1: 'connection already exists'"),
     SND(FIN_WAIT_2, SYNACK, FIN_WAIT_2, "[E] a late retransmission; never backwards"),
@@ -148,6 +160,8 @@ static struct cell send_cells[] = {
         "3.10.4 FIN-WAIT-2: 'a second FIN is not emitted (the first FIN may be retransmitted)'"),
     SND(FIN_WAIT_2, RST, CLOSED, "3.10.5 ABORT, FIN-WAIT-2: send RST, enter CLOSED"),
     SND(FIN_WAIT_2, NONE, FIN_WAIT_2, "[N] nothing learned"),
+    SND(FIN_WAIT_2, RST_REPLY, CLOSED,
+        "[N] as ESTABLISHED: it had lost the connection"),
 
     SND(CLOSE_WAIT, SYN, CLOSE_WAIT, "[N] 3.10.1: 'connection already exists'"),
     SND(CLOSE_WAIT, SYNACK, CLOSE_WAIT, "[E] a late retransmission; never backwards"),
@@ -157,6 +171,8 @@ static struct cell send_cells[] = {
         "Fig.5 CLOSE WAIT --CLOSE / snd FIN--> LAST-ACK; 3.10.4 CLOSE-WAIT; Fig.12 line 4"),
     SND(CLOSE_WAIT, RST, CLOSED, "3.10.5 ABORT, CLOSE-WAIT: send RST, enter CLOSED"),
     SND(CLOSE_WAIT, NONE, CLOSE_WAIT, "[N] nothing learned"),
+    SND(CLOSE_WAIT, RST_REPLY, CLOSED,
+        "[N] as ESTABLISHED: it had lost the connection"),
 
     SND(CLOSING, SYN, CLOSING, "[N] 3.10.1: 'connection already exists'"),
     SND(CLOSING, SYNACK, CLOSING, "[E] a late retransmission; never backwards"),
@@ -166,6 +182,8 @@ static struct cell send_cells[] = {
         "3.10.5 ABORT, CLOSING: delete the TCB, enter CLOSED; a RST otherwise comes from a host "
         "without TCB (3.10.7.1): CLOSED either way"),
     SND(CLOSING, NONE, CLOSING, "[N] nothing learned"),
+    SND(CLOSING, RST_REPLY, CLOSED,
+        "[N] as ESTABLISHED: it had lost the connection"),
 
     SND(LAST_ACK, SYN, LAST_ACK, "[N] 3.10.1: 'connection already exists'"),
     SND(LAST_ACK, SYNACK, LAST_ACK, "[E] a late retransmission; never backwards"),
@@ -176,6 +194,8 @@ static struct cell send_cells[] = {
     SND(LAST_ACK, RST, CLOSED,
         "3.10.5 ABORT, LAST-ACK: enter CLOSED; a RST otherwise comes from a host without TCB"),
     SND(LAST_ACK, NONE, LAST_ACK, "[N] nothing learned"),
+    SND(LAST_ACK, RST_REPLY, CLOSED,
+        "[N] as ESTABLISHED: it had lost the connection"),
 
     SND(TIME_WAIT, SYN, TIME_WAIT,
         "[N] 3.10.1 OPEN in TIME-WAIT: 'connection already exists'; reuse of the tuple is a new "
@@ -189,6 +209,8 @@ static struct cell send_cells[] = {
         "3.10.5 ABORT, TIME-WAIT: delete the TCB, enter CLOSED; a RST otherwise comes from a host "
         "without TCB (3.10.7.1)"),
     SND(TIME_WAIT, NONE, TIME_WAIT, "[N] nothing learned"),
+    SND(TIME_WAIT, RST_REPLY, CLOSED,
+        "[N] as ESTABLISHED: it had lost the connection"),
 
     SND(UNKNOWN, SYN, SYN_SENT, "[E] a bare SYN is an active OPEN: Fig.5 --> SYN-SENT (3.10.1)"),
     SND(UNKNOWN, SYNACK, SYN_RCVD, "[E] only SYN-RECEIVED emits SYN,ACK (Fig.5)"),
@@ -201,6 +223,8 @@ static struct cell send_cells[] = {
     SND(UNKNOWN, RST, CLOSED,
         "3.10.5 ABORT / 3.10.7.1: the sender of a RST holds no connection afterwards"),
     SND(UNKNOWN, NONE, UNKNOWN, "[N] still no evidence"),
+    SND(UNKNOWN, RST_REPLY, CLOSED,
+        "[N] a reset from a side we knew nothing of: it holds no connection"),
 };
 
 /* 12 states x 7 receive events: what receiving an event does to its receiver.
