@@ -226,3 +226,54 @@ Test(findings, summary_counts)
     cr_expect_eq(json_object_object_length(ts_test_get(doc, "summary.anomalies")), 2);
     json_object_put(doc);
 }
+
+/* half_open_synack_retries: the bridge dropped the client's final ACK; ss
+ * showed the server's SYN-RECV. tshark: SYN-ACK at 0.000072, retransmitted
+ * at 1.011205 and 3.027205 s: 3 SYN-ACKs, SYN_RCVD for 3.027133 s. */
+Test(findings, half_open_when_the_last_ack_is_lost)
+{
+    json_object *doc = run("half_open_synack_retries.pcap");
+    json_object *fl = flow(doc, 0);
+    json_object *a = finding(fl, "half_open");
+    cr_assert_not_null(a);
+    cr_expect_str_eq(str(a, "side"), "server");
+    cr_expect_eq(num(a, "synacks"), 3);
+    cr_expect_eq(num(a, "synack_retransmits"), 2);
+    cr_expect(fabs(json_object_get_double(ts_test_get(a, "duration")) - 3.027133) < 1e-6);
+    cr_expect_eq(num(a, "packet"), 2);
+    cr_expect_eq(nfindings(fl), 1);
+    json_object_put(doc);
+}
+
+/* stale_peer_server_restart: the server's namespace was deleted and made
+ * anew under an established connection; the client wrote (frame 8) and the
+ * new kernel answered with a RST without ACK whose seq is frame 8's ACK
+ * number (tshark: frame 9, flags 0x0004). */
+Test(findings, stale_peer_after_a_server_restart)
+{
+    json_object *doc = run("stale_peer_server_restart.pcap");
+    json_object *fl = flow(doc, 0);
+    json_object *a = finding(fl, "stale_peer");
+    cr_assert_not_null(a);
+    cr_expect_str_eq(str(a, "side"), "server");
+    cr_expect_eq(num(a, "packet"), 9);
+    json_object *m = finding(fl, "missing_fin"); /* no FIN in the whole capture */
+    cr_assert_not_null(m);
+    cr_expect_str_eq(str(m, "side"), "both");
+    cr_expect_eq(nfindings(fl), 2);
+    json_object_put(doc);
+}
+
+/* crafted_bad_ack: the client's third segment acknowledges ISN_s + 1000
+ * (tshark: SYN-ACK seq 1313820753, then ack 1313821753 in frame 3). */
+Test(findings, bad_handshake_ack)
+{
+    json_object *doc = run("crafted_bad_ack.pcap");
+    json_object *a = finding(flow(doc, 0), "bad_ack");
+    cr_assert_not_null(a);
+    cr_expect_str_eq(str(a, "side"), "client");
+    cr_expect_eq(num(a, "expected_ack"), 1313820754);
+    cr_expect_eq(num(a, "ack"), 1313821753);
+    cr_expect_eq(num(a, "packet"), 3);
+    json_object_put(doc);
+}

@@ -533,9 +533,45 @@ def ipv6_rst_refused(cap):
     ], [(C6, 41015, "CLOSED", S6, 80, "CLOSED")])
 
 
+def bad_ack(cap):
+    cisn, sisn = 0x3A3B3C3D, 0x4E4F5051
+    k = Conn(cap, C4, 41016, S4, 80, cisn, sisn)
+    k.send("c", SYN, opts=syn_opts())                              # seq c
+    k.send("s", SYN | ACK, dt=0.040, win=65160, opts=syn_opts())   # seq s, ack c+1
+    bad = (sisn + 1000) % MOD
+    k.send("c", ACK, dt=0.0001, ack=bad)                           # seq c+1, ack s+1000: wrong
+    k.send("s", RST, dt=0.040, seq=bad, ack=0, win=0)              # <SEQ=SEG.ACK><CTL=RST>
+    return ([
+        "captured next to the client: SYN (ISN c), SYN-ACK (ISN s, ack c+1), then the client's third segment is an",
+        "ACK with seq c+1 but ack s+1000, where s+1 was expected; the server answers with a RST without ACK,",
+        "seq s+1000; nothing follows (the capture ends 40 ms later).",
+        "server: LISTEN -> SYN_RCVD on the SYN (RFC 9293 3.10.7.2). The ACK is in sequence (SEG.SEQ = RCV.NXT = c+1,",
+        "first check) but its ACK field is not acceptable: SND.UNA = s < SEG.ACK =< SND.NXT = s+1 fails (s+1000 > s+1).",
+        "3.10.7.4 fifth, SYN-RECEIVED: 'If the segment acknowledgment is not acceptable, form a reset segment",
+        "<SEQ=SEG.ACK><CTL=RST> and send it': that is the RST (seq s+1000, no ACK). No state change is named there:",
+        "the segment is dropped and the server stays SYN_RCVD (its SYN-ACK still unacknowledged; Linux does the same,",
+        "keeping the request socket). It does not reach ESTABLISHED: the handshake never completed (finding bad_ack).",
+        "client: SYN_SENT -> ESTABLISHED on the SYN-ACK (3.10.7.3: its ACK c+1 is acceptable). Its next segment carries",
+        "ack s+1000. A TCP's ACK field is its RCV.NXT (every ACK it forms is <SEQ=SND.NXT><ACK=RCV.NXT>), so by its",
+        "own numbers - the only evidence of its TCB an observer has (SPEC: the receiver's own SEQ/ACK numbers tell) -",
+        "the client's RCV.NXT is s+1000 (whatever made it so: a broken stack or a middlebox that rewrites the server's",
+        "sequence numbers on one direction only). The RST's sequence number s+1000 equals that RCV.NXT exactly, which is",
+        "what <SEQ=SEG.ACK> is designed for: the RST must be acceptable to the sender of the bad segment.",
+        "3.10.7.4 second (RST check, RFC 5961 3.2): 'If the RST bit is set and the sequence number exactly matches the",
+        "next expected sequence number (RCV.NXT), then TCP MUST reset the connection': ESTABLISHED -> CLOSED.",
+        "cross-checks: (1) without RFC 5961 (RFC 793 rules) any in-window RST resets an ESTABLISHED connection, and s+1000",
+        "is inside the client's window (64240 bytes) whether its RCV.NXT is s+1000 or s+1: CLOSED either way.",
+        "(2) had the client kept RCV.NXT = s+1 from the SYN-ACK and applied RFC 5961, the RST would be in window but not",
+        "exact and it MUST have answered with a challenge ACK (<SEQ=c+1><ACK=RCV.NXT>) and stayed ESTABLISHED; the",
+        "capture, taken next to the client, shows no further segment from it: no challenge ACK, so the RST was accepted.",
+        "expected: client CLOSED, server SYN_RCVD",
+    ], [(C4, 41016, "CLOSED", S4, 80, "SYN_RCVD")])
+
+
 CASES = [piggyback_fin, one_sided_client, starts_at_synack, midstream_close, rst_out_of_window,
          rst_challenge, rst_exact, seq_wrap, time_wait_expiry, simclose_other_order,
-         fin_retransmit, stale_peer, reuse_after_rst, syn_retry_then_answer, ipv6_rst_refused]
+         fin_retransmit, stale_peer, reuse_after_rst, syn_retry_then_answer, ipv6_rst_refused,
+         bad_ack]
 
 
 def main():

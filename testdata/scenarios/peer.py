@@ -279,6 +279,24 @@ def c_noack(a, s):
     hold_forever()
 
 
+def c_stale(a, s):
+    do_connect(a, s)                           # touches --ready: established
+    req(s, "idle")                             # the server replies and keeps the connection
+    line, _ = read_line(s)
+    assert line is not None, "no response"
+    touch(a.exchanged)                         # data exchanged: run.sh may restart the server
+    wait_for_file(a.go)                        # ... and says when the new server is up
+    s.settimeout(5)
+    try:
+        s.sendall(b"STALE " + PAYLOAD[:100] + b"\n")
+        d = s.recv(4096)
+    except ConnectionResetError:
+        log("connection reset by the restarted server, as expected")
+        s.close()
+        return
+    raise SystemExit("no reset: recv returned %r" % d)
+
+
 def c_simopen(a, s):
     sleep_until(a.at)
     s.settimeout(10)
@@ -315,6 +333,8 @@ CLIENT_MODES = {
     "noack": c_noack,                 # connect and send nothing (final ACK dropped by the bridge)
     "simopen": c_simopen,             # connect() at --at towards a peer doing the same
     "simclose": c_simclose,           # both sides shutdown(SHUT_WR) at --at
+    "stale": c_stale,                 # request/response, then after --go write on the
+                                      # connection the (restarted) server no longer has: RST
 }
 
 
@@ -347,6 +367,8 @@ def main():
     pc.add_argument("--close-when", metavar="FILE",
                     help="client_first/never/abort: close only once FILE exists; server_first: the server waits for it")
     pc.add_argument("--hold", action="store_true", help="stay alive after the part is played")
+    pc.add_argument("--exchanged", help="stale: file touched once the request/response is done")
+    pc.add_argument("--go", help="stale: write on the old connection only once this file exists")
     a = p.parse_args()
     if a.role == "server":
         run_server(a)

@@ -29,6 +29,8 @@ ALL_SCENARIOS=(
     simultaneous_close
     midstream
     several_parallel
+    half_open_synack_retries
+    stale_peer_server_restart
 )
 
 C4=10.77.0.1;  S4=10.77.0.2;  C6=fd77::1;  S6=fd77::2
@@ -213,6 +215,30 @@ client() {  # client SRC SPORT DST DPORT MODE [peer.py options]; done file: $D/d
 }
 
 conn() { echo "$*" >>"$D/conns"; }   # conn CROLE CIP CPORT SROLE SIP SPORT [FLAGS]
+
+reap() {  # reap PID: SIGKILL one process we started, wait for it, forget it
+    local p=$1 q keep=()
+    kill -KILL "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+    for q in "${PIDS[@]}"; do [ "$q" = "$p" ] || keep+=("$q"); done
+    PIDS=("${keep[@]}")
+}
+
+# bridge_ctl SIGNAL PATTERN: send SIGNAL to bridge.py (started with --status
+# "$D/bridge.status") and wait until it has handled it and its status line
+# contains PATTERN
+bridge_ctl() {
+    local sig=$1 pat=$2 pid gen st n=100
+    pid=$(head -n 1 "$D/bridge.ready") || return 1
+    gen=$(sed -n 's/^gen=\([0-9]*\) .*/\1/p' "$D/bridge.status")
+    [ -n "$gen" ] || { log "no bridge status"; return 1; }
+    kill -"$sig" "$pid" || return 1
+    until st=$(cat "$D/bridge.status" 2>/dev/null) && [[ $st == "gen=$((gen + 1)) "* ]]; do
+        n=$((n - 1)); [ $n -gt 0 ] || { log "bridge did not handle SIG$sig"; return 1; }
+        sleep 0.02
+    done
+    [[ $st == *"$pat"* ]] || { log "bridge status after SIG$sig: '$st', expected '$pat'"; return 1; }
+}
 
 at_in() { "$PY" -c "import time; print('%.6f' % (time.time() + $1))"; }
 
@@ -400,6 +426,62 @@ sc_several_parallel() {
     finish several_parallel \
         "five concurrent connections (all open at once): 40141 client closes first, 40142 server closes first, 40143 server never closes, 40144 RST abort, 40145 idle ESTABLISHED" \
         "expected: TIME_WAIT/CLOSED, CLOSED/TIME_WAIT, FIN_WAIT_2/CLOSE_WAIT, CLOSED/CLOSED, ESTABLISHED/ESTABLISHED"
+}
+
+sc_half_open_synack_retries() {
+    topo_bridge --drop-client-acks && cap_start "$NS_S" s0 && server $S4 8080 || return 1
+    conn client $C4 40151 server $S4 8080
+    client $C4 40151 $S4 8080 noack && wait_file "$D/done.40151" 5 "$LAST_PID" || return 1
+    sleep 4.0          # + SETTLE: snapshot ~4.5 s after the SYN (SYN-ACK retransmitted at 1 s and 3 s, next at 7 s)
+    finish half_open_synack_retries \
+        "as handshake_ack_dropped: a bridge drops the client's final handshake ACK (and every later client segment without SYN); captured on the server side of the bridge, so no ACK is in the capture; the client sends no data" \
+        "snapshot ~4.5 s after connect(): the server has retransmitted its SYN-ACK twice (1 s, then 3 s after the first); expected: client ESTABLISHED, server SYN_RCVD"
+}
+
+sc_stale_peer_server_restart() {
+    topo_bridge --status "$D/bridge.status" && cap_start "$NS_C" c0 && server $S4 8080 || return 1
+    local spid=$LAST_PID cpid n
+    conn client $C4 40161 server $S4 8080
+    client $C4 40161 $S4 8080 stale --exchanged "$D/exch.40161" --go "$D/go.40161"
+    cpid=$LAST_PID
+    wait_file "$D/exch.40161" 5 $cpid || return 1
+    sleep 0.3                              # the exchange's last ACKs
+    # (a) the bridge drops everything the server sends: its dying kernel tells the client nothing
+    bridge_ctl USR1 drop_s2c=1 || return 1
+    # (b) the server "crashes": the process is killed (its FIN is dropped), the host unplugged and gone
+    reap "$spid"
+    # the dead process's socket lives on as an orphan (FIN_WAIT_1, FIN dropped) that would keep the old
+    # namespace alive for minutes after its deletion: destroy it as a power-off would (its RST is dropped)
+    if nsx "$NS_S" ss -K -tnH dst $C4 >"$D/ss-K.txt" 2>&1; then
+        log "old server socket destroyed: $(tr -s ' \n' ' ' <"$D/ss-K.txt")"
+    else
+        log "warning: ss -K failed: $(cat "$D/ss-K.txt")"
+    fi
+    ip -n "$NS_B" link del bs || return 1  # unplug (deletes the veth pair, s0 too)
+    ip netns del "$NS_S" || return 1
+    local keep=() ns
+    for ns in "${CREATED_NS[@]}"; do [ "$ns" = "$NS_S" ] || keep+=("$ns"); done
+    CREATED_NS=("${keep[@]}")
+    sleep 0.5
+    # (c) it "reboots": a fresh namespace with the same addresses and MAC, plugged into the bridge again,
+    #     with a fresh listener on 8080 (which holds no connection)
+    mkns "$NS_S" || return 1
+    ip link add s0 netns "$NS_S" address $MAC_S type veth peer name bs netns "$NS_B" address $MAC_BS || return 1
+    offload_off "$NS_B" bs
+    ip -n "$NS_B" link set bs promisc on up
+    cfg_end "$NS_S" s0 $S4 $S6 $MAC_C $C4 $C6
+    bridge_ctl HUP server_if=up || return 1
+    rm -f "$D/server.8080.ready"
+    server $S4 8080 || return 1
+    # (d) the bridge forwards server->client again
+    bridge_ctl USR2 drop_s2c=0 || return 1
+    # (e) the client writes on its old connection; the new kernel answers RST <SEQ=SEG.ACK>
+    touch "$D/go.40161"
+    wait_file "$D/done.40161" 6 $cpid || return 1
+    finish stale_peer_server_restart \
+        "through a bridge: handshake and one request/response; then the bridge drops everything the server sends, the server process is killed (its FIN is dropped), its veth and namespace are deleted and a new server namespace with the same addresses and MAC and a fresh listener is attached" \
+        "then the client writes on its old connection and the new server kernel answers with a RST without ACK, seq = the ACK of the client's segment (RFC 9293 3.10.7.1); captured on the client side of the bridge" \
+        "expected: client CLOSED (reset), server CLOSED (the new kernel has no connection)"
 }
 
 # ------------------------------------------------------------------ driver

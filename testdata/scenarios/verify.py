@@ -223,6 +223,43 @@ def check(name, segs, conns):
                           or [10 ** 9]) for cc, ss in conns]
         last_syn = max(x.no for x in segs if x.flags & SYN)
         k.need(all(f > last_syn for f in first_fins), "all five connections open at once")
+    elif name == "half_open_synack_retries":
+        k.need(len(k.frm(c, s, SYN, ACK)) == 1, "one SYN")
+        sa = k.frm(s, c, SYN | ACK)
+        k.need(len(sa) >= 3, "SYN-ACK and at least 2 retransmissions (%d SYN-ACKs)" % len(sa))
+        k.need(len({x.seq for x in sa}) == 1, "retransmitted SYN-ACKs carry the same ISN")
+        if len(sa) >= 3:
+            g1, g2 = sa[1].ts - sa[0].ts, sa[2].ts - sa[1].ts
+            k.need(0.8 < g1 < 1.6 and 1.6 < g2 < 2.8,
+                   "SYN-ACK retransmitted ~1 s, then ~2 s later (%.3f s, %.3f s)" % (g1, g2))
+        k.need(not k.frm(c, s, 0, SYN), "no client segment without SYN (final ACK absent)")
+    elif name == "stale_peer_server_restart":
+        k.need(len(k.frm(c, s, SYN, ACK)) == 1 and len(k.frm(s, c, SYN | ACK)) == 1, "one handshake")
+        rsts = [x for x in segs if x.flags & RST]
+        k.need(len(rsts) == 1 and (rsts[0].src, rsts[0].sport) == s, "exactly one RST, from the server")
+        k.need(not [x for x in segs if x.flags & FIN], "no FIN (the old server's FIN was dropped)")
+        if len(rsts) == 1:
+            r = rsts[0]
+            k.need(r.flags == RST, "the RST has no ACK flag (flags %s)" % r.flagstr())
+            k.need(r.ack == 0, "the RST's ACK field is 0")
+            before = [x for x in k.frm(c, s) if x.plen and x.no < r.no]
+            k.need(any(x.plen for x in k.frm(s, c) if x.no < r.no) and len(before) >= 2,
+                   "data both ways before the RST")
+            if before:
+                last = before[-1]
+                k.need(r.seq == last.ack, "RST seq %d == ACK %d of the client's last data segment"
+                       % (r.seq, last.ack))
+                sa = k.frm(s, c, SYN | ACK)
+                if sa:
+                    isn = sa[0].seq
+                    snd_nxt = max(((x.seq - isn) & 0xFFFFFFFF) + x.plen + (1 if x.flags & SYN else 0)
+                                  for x in k.frm(s, c, 0, RST))
+                    k.need(r.seq == (isn + snd_nxt) & 0xFFFFFFFF,
+                           "... which is the old server's SND.NXT (the client's RCV.NXT)")
+                prev_s = [x for x in k.frm(s, c) if x.no < r.no]
+                k.need(prev_s and last.ts - prev_s[-1].ts > 0.5,
+                       "the client's write comes after a silence (the restart)")
+            k.need(not [x for x in k.frm(c, s) if x.no > r.no], "the client sends nothing after the RST")
     else:
         k.need(False, "no check known for scenario %r" % name)
     return k
