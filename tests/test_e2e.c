@@ -210,6 +210,12 @@ Test(e2e, handshake_rtt_is_tsharks_initial_rtt)
         cr_expect_not_null(match, "%s: no flow %s:%d -> %s:%d", file, cip, cport, sip, sport);
         if (!match)
             continue;
+        /* tshark times the third segment even when the server rejected it
+         * (crafted_bad_ack): a handshake that did not complete has no rtt */
+        if (!json_object_get_boolean(ts_test_get(match, "handshake.complete"))) {
+            cr_expect_null(ts_test_get(match, "handshake.rtt"), "%s: rtt of no handshake", file);
+            continue;
+        }
         json_object *r = ts_test_get(match, "handshake.rtt");
         cr_expect_not_null(r, "%s %s:%d: no handshake rtt", file, cip, cport);
         if (r)
