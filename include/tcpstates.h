@@ -99,6 +99,17 @@ int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data
 /* The capture ended: every flow still tracked is finished. */
 void ts_analyzer_finish(struct ts_analyzer *a);
 
+/* Live capture with no packet for a while: capture time still passes, so
+ * timers run (TIME_WAIT expiry, idle timeouts). now_ns is the clock that
+ * stamps the packets (CLOCK_REALTIME); it never moves time backwards. */
+void ts_analyzer_tick(struct ts_analyzer *a, int64_t now_ns);
+
+/* The flows being tracked (not finished): call with *cursor = 0. */
+const struct ts_flow *ts_analyzer_next_live(struct ts_analyzer *a, uint32_t *cursor);
+
+/* How many flows are tracked and how many bytes their records take. */
+void ts_analyzer_usage(const struct ts_analyzer *a, uint64_t *flows, uint64_t *bytes);
+
 /* The next finished flow, or NULL. The flow stays valid until the next call
  * of any ts_analyzer_* function. */
 const struct ts_flow *ts_analyzer_next_done(struct ts_analyzer *a);
