@@ -2,14 +2,16 @@
  *
  * Flows are written as they finish, so the document starts with "flows" and
  * ends with "input" and "summary" once the capture is read: memory holds one
- * flow's JSON at a time, never the whole report.
+ * flow's JSON at a time, never the whole report. The text is built with
+ * json_writer (one reused buffer, one write per flow).
  */
 #include "report.h"
-#include "zeek_conn.h"
 
-#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "json_writer.h"
+#include "zeek_conn.h"
 
 struct ts_report_json {
     FILE *fp;
@@ -18,143 +20,140 @@ struct ts_report_json {
     struct ts_detect_config dc;
     bool live;           /* flush every event */
     uint64_t nflows;
+    struct ts_jw w;
 };
 
-/* Epoch seconds with microsecond precision, printed exactly that way. */
-static json_object *json_time(int64_t ns)
+static void emit(struct ts_report_json *r)
 {
-    char buf[48];
-    int64_t us = ns >= 0 ? (ns + 500) / 1000 : (ns - 500) / 1000;
-    const char *sign = us < 0 ? "-" : "";
-    uint64_t mag = us < 0 ? (uint64_t)(-us) : (uint64_t)us;
-    snprintf(buf, sizeof buf, "%s%llu.%06llu", sign, (unsigned long long)(mag / 1000000),
-             (unsigned long long)(mag % 1000000));
-    return json_object_new_double_s((double)ns / 1e9, buf);
+    fwrite(r->w.buf, 1, r->w.len, r->fp);
+    ts_jw_reset(&r->w);
 }
 
-static void add(json_object *o, const char *k, json_object *v)
-{
-    json_object_object_add(o, k, v);
-}
-
-static json_object *endpoint_json(const struct ts_flow *f, int idx)
+static void endpoint_json(struct ts_jw *w, const char *key, const struct ts_flow *f, int idx)
 {
     const struct ts_endpoint *ep = &f->ep[idx];
     char ip[64];
     ts_report_addr(ep->addr, f->key.family, ip, sizeof ip);
-    json_object *o = json_object_new_object();
-    add(o, "ip", json_object_new_string(ip));
-    add(o, "port", json_object_new_int(ep->port));
-    add(o, "state", json_object_new_string(ts_state_name(ts_flow_final_state(f, idx))));
-    add(o, "isn", (ep->flags & TS_EP_ISN) ? json_object_new_int64(ep->isn) : NULL);
-    add(o, "packets", json_object_new_int64(ep->packets));
-    add(o, "bytes", json_object_new_int64((int64_t)ep->bytes));
-    add(o, "syn", json_object_new_int64(ep->syn));
-    add(o, "fin", json_object_new_int64(ep->fin));
-    add(o, "rst", json_object_new_int64(ep->rst));
-    add(o, "retransmits", json_object_new_int64(ep->retransmits));
+    ts_jw_obj(w, key);
+    ts_jw_str(w, "ip", ip);
+    ts_jw_int(w, "port", ep->port);
+    ts_jw_str(w, "state", ts_state_name(ts_flow_final_state(f, idx)));
+    if (ep->flags & TS_EP_ISN)
+        ts_jw_int(w, "isn", ep->isn);
+    else
+        ts_jw_null(w, "isn");
+    ts_jw_int(w, "packets", ep->packets);
+    ts_jw_int(w, "bytes", (int64_t)ep->bytes);
+    ts_jw_int(w, "syn", ep->syn);
+    ts_jw_int(w, "fin", ep->fin);
+    ts_jw_int(w, "rst", ep->rst);
+    ts_jw_int(w, "retransmits", ep->retransmits);
     if (ep->mss)
-        add(o, "mss", json_object_new_int(ep->mss));
+        ts_jw_int(w, "mss", ep->mss);
     if (ep->flags & TS_EP_WSCALE)
-        add(o, "wscale", json_object_new_int(ep->wscale));
-    return o;
+        ts_jw_int(w, "wscale", ep->wscale);
+    ts_jw_obj_end(w);
 }
 
 /* A finding with its evidence; keys appear when the finding has them. */
-static json_object *anomaly_json(const struct ts_anomaly *an)
+static void anomaly_json(struct ts_jw *w, const struct ts_anomaly *an)
 {
-    json_object *o = json_object_new_object();
-    add(o, "name", json_object_new_string(ts_anomaly_name(an->kind)));
+    ts_jw_obj(w, NULL);
+    ts_jw_str(w, "name", ts_anomaly_name(an->kind));
     const char *side = ts_report_side(an->side);
     if (side)
-        add(o, "side", json_object_new_string(side));
+        ts_jw_str(w, "side", side);
     if (an->since_ns)
-        add(o, "since", json_time(an->since_ns));
+        ts_jw_time(w, "since", an->since_ns);
     if (an->duration_ns >= 0)
-        add(o, "duration", json_time(an->duration_ns));
+        ts_jw_time(w, "duration", an->duration_ns);
     if (an->kind == TS_AN_HALF_OPEN) {
-        add(o, "synacks", json_object_new_int64(an->count));
-        add(o, "synack_retransmits", json_object_new_int64(an->count ? an->count - 1 : 0));
+        ts_jw_int(w, "synacks", an->count);
+        ts_jw_int(w, "synack_retransmits", an->count ? an->count - 1 : 0);
     } else if (an->kind == TS_AN_SYN_UNANSWERED || an->kind == TS_AN_SYN_RETRANSMIT) {
-        add(o, "syns", json_object_new_int64(an->count));
+        ts_jw_int(w, "syns", an->count);
     } else if (an->kind == TS_AN_RST_OUT_OF_WINDOW) {
-        add(o, "rsts", json_object_new_int64(an->count));
+        ts_jw_int(w, "rsts", an->count);
     }
     if (an->ngaps) {
-        json_object *g = json_object_new_array();
+        ts_jw_arr(w, "gaps");
         for (unsigned i = 0; i < an->ngaps; i++)
-            json_object_array_add(g, json_time((int64_t)an->gaps_ms[i] * 1000000));
-        add(o, "gaps", g);
+            ts_jw_time(w, NULL, (int64_t)an->gaps_ms[i] * 1000000);
+        ts_jw_arr_end(w);
     }
     if (an->kind == TS_AN_BAD_ACK) {
-        add(o, "expected_ack", json_object_new_int64(an->expected));
-        add(o, "ack", json_object_new_int64(an->got));
+        ts_jw_int(w, "expected_ack", an->expected);
+        ts_jw_int(w, "ack", an->got);
     }
     if (an->kind == TS_AN_TIME_WAIT_REUSE)
-        add(o, "previous_flow", json_object_new_int64((int64_t)an->other_flow));
+        ts_jw_int(w, "previous_flow", (int64_t)an->other_flow);
     const char *how = ts_report_missing_fin_how(an->how);
     if (how)
-        add(o, "ended_by", json_object_new_string(how));
+        ts_jw_str(w, "ended_by", how);
     if (an->pkt)
-        add(o, "packet", json_object_new_int64((int64_t)an->pkt));
+        ts_jw_int(w, "packet", (int64_t)an->pkt);
     if (an->kind == TS_AN_HALF_OPEN || an->kind == TS_AN_SYN_UNANSWERED ||
         an->kind == TS_AN_FIN_WAIT_2_ORPHAN || an->kind == TS_AN_MISSING_FIN)
-        add(o, "until_capture_end", json_object_new_boolean(an->until_end));
-    return o;
+        ts_jw_bool(w, "until_capture_end", an->until_end);
+    ts_jw_obj_end(w);
 }
 
-static json_object *flow_json(const struct ts_report_json *r, const struct ts_flow *f)
+static void flow_json(struct ts_report_json *r, const struct ts_flow *f)
 {
-    json_object *o = json_object_new_object();
+    struct ts_jw *w = &r->w;
+    ts_jw_obj(w, NULL);
     if (r->ndjson)
-        add(o, "event_type", json_object_new_string("flow"));
-    add(o, "id", json_object_new_int64((int64_t)f->id));
-    add(o, "client", endpoint_json(f, TS_CLIENT));
-    add(o, "server", endpoint_json(f, TS_SERVER));
-    add(o, "first_ts", json_time(f->first_ns));
-    add(o, "last_ts", json_time(f->last_ns));
-    add(o, "duration", json_time(f->last_ns - f->first_ns));
+        ts_jw_str(w, "event_type", "flow");
+    ts_jw_int(w, "id", (int64_t)f->id);
+    endpoint_json(w, "client", f, TS_CLIENT);
+    endpoint_json(w, "server", f, TS_SERVER);
+    ts_jw_time(w, "first_ts", f->first_ns);
+    ts_jw_time(w, "last_ts", f->last_ns);
+    ts_jw_time(w, "duration", f->last_ns - f->first_ns);
 
-    json_object *hs = json_object_new_object();
+    ts_jw_obj(w, "handshake");
     bool complete = f->flags & TS_FLOW_HS_COMPLETE;
-    add(hs, "complete", json_object_new_boolean(complete));
-    add(hs, "rtt", complete && f->syn_ns && f->hs_ack_ns >= f->syn_ns
-                       ? json_time(f->hs_ack_ns - f->syn_ns) : NULL);
-    add(o, "handshake", hs);
+    ts_jw_bool(w, "complete", complete);
+    if (complete && f->syn_ns && f->hs_ack_ns >= f->syn_ns)
+        ts_jw_time(w, "rtt", f->hs_ack_ns - f->syn_ns);
+    else
+        ts_jw_null(w, "rtt");
+    ts_jw_obj_end(w);
 
-    json_object *cl = json_object_new_object();
-    const char *by = ts_report_close_by(f->close_by);
-    add(cl, "by", by ? json_object_new_string(by) : NULL);
-    add(cl, "how", json_object_new_string(ts_report_close_how(f->close_how)));
-    add(o, "close", cl);
+    ts_jw_obj(w, "close");
+    ts_jw_str(w, "by", ts_report_close_by(f->close_by));
+    ts_jw_str(w, "how", ts_report_close_how(f->close_how));
+    ts_jw_obj_end(w);
 
-    add(o, "conn_state", json_object_new_string(ts_zeek_state_name(
-                             ts_zeek_conn_state(&f->zeek, f->ep[0].bytes, f->ep[1].bytes))));
-    add(o, "history", json_object_new_string(f->zeek.hist));
+    ts_jw_str(w, "conn_state",
+              ts_zeek_state_name(ts_zeek_conn_state(&f->zeek, f->ep[0].bytes, f->ep[1].bytes)));
+    ts_jw_str(w, "history", f->zeek.hist);
 
-    json_object *an = json_object_new_array();
+    ts_jw_arr(w, "anomalies");
     struct ts_anomaly found[TS_AN_COUNT];
     int n = ts_flow_anomalies(f, &r->dc, found, TS_AN_COUNT);
     for (int i = 0; i < n; i++)
-        json_object_array_add(an, anomaly_json(&found[i]));
-    add(o, "anomalies", an);
+        anomaly_json(w, &found[i]);
+    ts_jw_arr_end(w);
 
     if (r->timeline) {
-        json_object *tr = json_object_new_array();
+        ts_jw_arr(w, "transitions");
         for (uint32_t i = 0; i < f->ntrans; i++) {
             const struct ts_transition *t = &f->trans[i];
-            json_object *e = json_object_new_object();
-            add(e, "ts", json_time(t->ts_ns));
-            add(e, "endpoint", json_object_new_string(t->endpoint == TS_CLIENT ? "client"
-                                                                              : "server"));
-            add(e, "from", json_object_new_string(ts_state_name((enum ts_state)t->from)));
-            add(e, "to", json_object_new_string(ts_state_name((enum ts_state)t->to)));
-            add(e, "packet", t->pkt ? json_object_new_int64((int64_t)t->pkt) : NULL);
-            json_object_array_add(tr, e);
+            ts_jw_obj(w, NULL);
+            ts_jw_time(w, "ts", t->ts_ns);
+            ts_jw_str(w, "endpoint", t->endpoint == TS_CLIENT ? "client" : "server");
+            ts_jw_str(w, "from", ts_state_name((enum ts_state)t->from));
+            ts_jw_str(w, "to", ts_state_name((enum ts_state)t->to));
+            if (t->pkt)
+                ts_jw_int(w, "packet", (int64_t)t->pkt);
+            else
+                ts_jw_null(w, "packet");
+            ts_jw_obj_end(w);
         }
-        add(o, "transitions", tr);
+        ts_jw_arr_end(w);
     }
-    return o;
+    ts_jw_obj_end(w);
 }
 
 struct ts_report_json *ts_report_json_open(FILE *fp, bool ndjson, bool timeline,
@@ -167,6 +166,7 @@ struct ts_report_json *ts_report_json_open(FILE *fp, bool ndjson, bool timeline,
     r->fp = fp;
     r->ndjson = ndjson;
     r->timeline = timeline;
+    ts_jw_init(&r->w);
     if (!ndjson)
         fprintf(fp, "{\"tool\":\"tcpstates\",\"version\":\"%s\",\n\"flows\":[", TS_VERSION);
     return r;
@@ -174,92 +174,97 @@ struct ts_report_json *ts_report_json_open(FILE *fp, bool ndjson, bool timeline,
 
 void ts_report_json_flow(struct ts_report_json *r, const struct ts_flow *f)
 {
-    json_object *o = flow_json(r, f);
-    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    if (!r->ndjson)
+        ts_jw_raw(&r->w, r->nflows ? ",\n" : "\n");
+    flow_json(r, f);
     if (r->ndjson)
-        fprintf(r->fp, "%s\n", s);
-    else
-        fprintf(r->fp, "%s\n%s", r->nflows ? "," : "", s);
+        ts_jw_raw(&r->w, "\n");
+    emit(r);
     r->nflows++;
-    json_object_put(o);
     if (r->live)
         fflush(r->fp);
 }
 
-static json_object *input_json(const struct ts_report_input *in)
+static void input_json(struct ts_jw *w, const struct ts_report_input *in)
 {
     const struct ts_input_stats *st = in->stats;
-    json_object *o = json_object_new_object();
-    add(o, "source", json_object_new_string(in->source));
-    add(o, "linktype", in->linktype ? json_object_new_string(in->linktype) : NULL);
-    add(o, "packets", json_object_new_int64((int64_t)st->packets));
-    add(o, "tcp_packets", json_object_new_int64((int64_t)st->tcp_packets));
-    add(o, "first_ts", st->packets ? json_time(st->first_ns) : NULL);
-    add(o, "last_ts", st->packets ? json_time(st->last_ns) : NULL);
-    json_object *sk = json_object_new_object();
-    add(sk, "non_tcp", json_object_new_int64((int64_t)st->non_tcp));
-    add(sk, "truncated", json_object_new_int64((int64_t)st->truncated));
-    add(sk, "malformed", json_object_new_int64((int64_t)st->malformed));
-    add(sk, "fragments", json_object_new_int64((int64_t)st->fragments));
-    add(sk, "unsupported_link", json_object_new_int64((int64_t)st->unsupported_link));
-    add(o, "skipped", sk);
-    json_object *err = json_object_new_array();
+    ts_jw_obj(w, "input");
+    ts_jw_str(w, "source", in->source);
+    ts_jw_str(w, "linktype", in->linktype);
+    ts_jw_int(w, "packets", (int64_t)st->packets);
+    ts_jw_int(w, "tcp_packets", (int64_t)st->tcp_packets);
+    if (st->packets) {
+        ts_jw_time(w, "first_ts", st->first_ns);
+        ts_jw_time(w, "last_ts", st->last_ns);
+    } else {
+        ts_jw_null(w, "first_ts");
+        ts_jw_null(w, "last_ts");
+    }
+    ts_jw_obj(w, "skipped");
+    ts_jw_int(w, "non_tcp", (int64_t)st->non_tcp);
+    ts_jw_int(w, "truncated", (int64_t)st->truncated);
+    ts_jw_int(w, "malformed", (int64_t)st->malformed);
+    ts_jw_int(w, "fragments", (int64_t)st->fragments);
+    ts_jw_int(w, "unsupported_link", (int64_t)st->unsupported_link);
+    ts_jw_obj_end(w);
+    ts_jw_arr(w, "errors");
     for (unsigned i = 0; i < in->nerrors; i++)
-        json_object_array_add(err, json_object_new_string(in->errors[i].message));
-    add(o, "errors", err);
-    return o;
+        ts_jw_str(w, NULL, in->errors[i].message);
+    ts_jw_arr_end(w);
+    ts_jw_obj_end(w);
 }
 
-static json_object *summary_json(const struct ts_summary *s)
+static void summary_json(struct ts_jw *w, const struct ts_summary *s)
 {
-    json_object *o = json_object_new_object();
-    add(o, "flows", json_object_new_int64((int64_t)s->flows));
-    json_object *es = json_object_new_object();
+    ts_jw_obj(w, "summary");
+    ts_jw_int(w, "flows", (int64_t)s->flows);
+    ts_jw_obj(w, "endpoint_states");
     for (int i = 0; i < TS_STATE_COUNT; i++)
         if (s->endpoint_states[i])
-            add(es, ts_state_name((enum ts_state)i),
-                json_object_new_int64((int64_t)s->endpoint_states[i]));
-    add(o, "endpoint_states", es);
-    json_object *cs = json_object_new_object();
+            ts_jw_int(w, ts_state_name((enum ts_state)i), (int64_t)s->endpoint_states[i]);
+    ts_jw_obj_end(w);
+    ts_jw_obj(w, "conn_state");
     for (int i = 0; i < TS_ZEEK_STATE_COUNT; i++)
         if (s->conn_state[i])
-            add(cs, ts_zeek_state_name(i), json_object_new_int64((int64_t)s->conn_state[i]));
-    add(o, "conn_state", cs);
-    json_object *an = json_object_new_object();
+            ts_jw_int(w, ts_zeek_state_name(i), (int64_t)s->conn_state[i]);
+    ts_jw_obj_end(w);
+    ts_jw_obj(w, "anomalies");
     for (int i = 0; i < TS_AN_COUNT; i++)
         if (s->anomalies[i])
-            add(an, ts_anomaly_name(i), json_object_new_int64((int64_t)s->anomalies[i]));
-    add(o, "anomalies", an);
-    add(o, "handshakes", json_object_new_int64((int64_t)s->handshakes));
-    add(o, "resets", json_object_new_int64((int64_t)s->resets));
-    add(o, "midstream", json_object_new_int64((int64_t)s->midstream));
-    add(o, "alerts", json_object_new_int64(0));
-    add(o, "evicted", json_object_new_int64((int64_t)s->evicted));
-    add(o, "idle_expired", json_object_new_int64((int64_t)s->idle_expired));
-    return o;
+            ts_jw_int(w, ts_anomaly_name(i), (int64_t)s->anomalies[i]);
+    ts_jw_obj_end(w);
+    ts_jw_int(w, "handshakes", (int64_t)s->handshakes);
+    ts_jw_int(w, "resets", (int64_t)s->resets);
+    ts_jw_int(w, "midstream", (int64_t)s->midstream);
+    ts_jw_int(w, "alerts", 0);
+    ts_jw_int(w, "evicted", (int64_t)s->evicted);
+    ts_jw_int(w, "idle_expired", (int64_t)s->idle_expired);
+    ts_jw_obj_end(w);
 }
 
 void ts_report_json_close(struct ts_report_json *r, const struct ts_report_input *in,
                           const struct ts_summary *s)
 {
-    json_object *input = input_json(in);
-    json_object *sum = summary_json(s);
+    struct ts_jw *w = &r->w;
     if (r->ndjson) {
-        json_object *o = json_object_new_object();
-        add(o, "event_type", json_object_new_string("summary"));
-        add(o, "input", input);
-        add(o, "summary", sum);
-        fprintf(r->fp, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-        json_object_put(o);
+        ts_jw_obj(w, NULL);
+        ts_jw_str(w, "event_type", "summary");
+        input_json(w, in);
+        summary_json(w, s);
+        ts_jw_obj_end(w);
+        ts_jw_raw(w, "\n");
     } else {
-        fprintf(r->fp, "%s],\n\"input\":%s,\n\"summary\":%s,\n\"alerts\":[]}\n",
-                r->nflows ? "\n" : "",
-                json_object_to_json_string_ext(input, JSON_C_TO_STRING_PLAIN),
-                json_object_to_json_string_ext(sum, JSON_C_TO_STRING_PLAIN));
-        json_object_put(input);
-        json_object_put(sum);
+        /* close "flows", then the rest of the document's members */
+        ts_jw_raw(w, r->nflows ? "\n],\n" : "],\n");
+        w->comma = false;
+        input_json(w, in);
+        ts_jw_raw(w, "\n");
+        summary_json(w, s);
+        ts_jw_raw(w, ",\n\"alerts\":[]}\n");
     }
+    emit(r);
     fflush(r->fp);
+    ts_jw_free(w);
     free(r);
 }
 
@@ -272,20 +277,22 @@ void ts_report_json_stats(struct ts_report_json *r, const struct ts_live_stats *
 {
     if (!r->ndjson)
         return; /* a JSON document has no place for running numbers */
-    json_object *o = json_object_new_object();
-    add(o, "event_type", json_object_new_string("stats"));
-    add(o, "ts", json_time(st->ts_ns));
-    add(o, "packets", json_object_new_int64((int64_t)st->packets));
-    add(o, "tcp_packets", json_object_new_int64((int64_t)st->tcp_packets));
+    struct ts_jw *w = &r->w;
+    ts_jw_obj(w, NULL);
+    ts_jw_str(w, "event_type", "stats");
+    ts_jw_time(w, "ts", st->ts_ns);
+    ts_jw_int(w, "packets", (int64_t)st->packets);
+    ts_jw_int(w, "tcp_packets", (int64_t)st->tcp_packets);
     if (st->have_pcap) {
-        add(o, "ps_recv", json_object_new_int64((int64_t)st->received));
-        add(o, "ps_drop", json_object_new_int64((int64_t)st->dropped));
-        add(o, "ps_ifdrop", json_object_new_int64((int64_t)st->if_dropped));
+        ts_jw_int(w, "ps_recv", (int64_t)st->received);
+        ts_jw_int(w, "ps_drop", (int64_t)st->dropped);
+        ts_jw_int(w, "ps_ifdrop", (int64_t)st->if_dropped);
     }
-    add(o, "flows_tracked", json_object_new_int64((int64_t)st->flows_tracked));
-    add(o, "flows_reported", json_object_new_int64((int64_t)st->flows_reported));
-    add(o, "memory", json_object_new_int64((int64_t)st->memory));
-    fprintf(r->fp, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-    json_object_put(o);
+    ts_jw_int(w, "flows_tracked", (int64_t)st->flows_tracked);
+    ts_jw_int(w, "flows_reported", (int64_t)st->flows_reported);
+    ts_jw_int(w, "memory", (int64_t)st->memory);
+    ts_jw_obj_end(w);
+    ts_jw_raw(w, "\n");
+    emit(r);
     fflush(r->fp);
 }
