@@ -291,3 +291,25 @@ Test(cli_binary, output_is_the_same_on_every_run)
         free(b);
     }
 }
+
+/* A file name with quotes, a backslash and a tab is escaped in the JSON
+ * (json-c, an independent parser, reads it back). */
+Test(cli_binary, odd_file_names_are_escaped)
+{
+    const char *name = "/tmp/ts q\"uote\\back\tslash.pcap";
+    size_t len;
+    char *pcap = ts_test_slurp(ts_test_src("testdata/several_parallel.pcap"), &len);
+    cr_assert_not_null(pcap);
+    FILE *f = fopen(name, "wb");
+    cr_assert_not_null(f);
+    fwrite(pcap, 1, len, f);
+    fclose(f);
+    free(pcap);
+    int status;
+    json_object *doc = ts_test_run_json("\"/tmp/ts q\\\"uote\\\\back\tslash.pcap\"", &status, NULL);
+    cr_assert_not_null(doc);
+    cr_expect_eq(status, 0);
+    cr_expect_str_eq(json_object_get_string(ts_test_get(doc, "input.source")), name);
+    json_object_put(doc);
+    unlink(name);
+}
