@@ -464,11 +464,10 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
                       (S->flags & TS_EP_NXT) && ts_seq_leq(seg_end, S->snd_nxt);
     bool retrans = ts_seq_account(S, tcp, ts);
     ts_zeek_packet(&f->zeek, s, tcp, zeek_rxmit);
-    if (S->flags & TS_EP_ISN) {
-        /* keep relative numbers for the trace */
-    } else if (S->packets == 1) {
-        S->isn = tcp->seq - 1; /* base for relative numbers only (no TS_EP_ISN) */
-    }
+    /* without its SYN, the first sequence number seen is the base of the
+     * trace's relative numbers (isn without TS_EP_ISN) */
+    if (!(S->flags & TS_EP_ISN) && S->packets == 1)
+        S->isn = tcp->seq - 1;
     note_close(f, s, tcp, was_open, ev.rst);
 
     /* A synchronized sender got an answer to its SYN, so its SYN had reached
