@@ -25,6 +25,7 @@
 enum {
     TS_DLT_NULL = 0,
     TS_DLT_EN10MB = 1,
+    TS_DLT_FDDI = 10,
     TS_DLT_RAW = 12,
     TS_DLT_RAW_OPENBSD = 14,
     TS_LINKTYPE_RAW = 101,
@@ -40,6 +41,7 @@ enum {
     TS_SLL_HDR_LEN = 16,
     TS_SLL2_HDR_LEN = 20,
     TS_NULL_HDR_LEN = 4,
+    TS_FDDI_HDR_LEN = 13, /* frame control, destination, source; LLC follows */
     TS_VLAN_TAG_LEN = 4,
     TS_LINK_MAX_TAGS = 8,     /* more stacked VLAN tags than this: malformed */
     TS_ETH_MAX_LENGTH = 1500, /* type field <= 1500 is an 802.3 length */
@@ -211,6 +213,10 @@ int ts_decode_link(int dlt, const uint8_t *frame, uint32_t caplen, struct ts_lin
     switch (dlt) {
     case TS_DLT_EN10MB:
         return link_en10mb(frame, caplen, out);
+    case TS_DLT_FDDI:
+        if (caplen < TS_FDDI_HDR_LEN)
+            return TS_DEC_TRUNCATED;
+        return link_llc(frame, caplen, TS_FDDI_HDR_LEN, out);
     case TS_DLT_LINUX_SLL:
         return link_sll(frame, caplen, out);
     case TS_DLT_LINUX_SLL2:
@@ -243,6 +249,7 @@ static const struct {
     {TS_DLT_NULL, "NULL"},
     {TS_DLT_EN10MB, "EN10MB"},
     {9, "PPP"},
+    {TS_DLT_FDDI, "FDDI"},
     {TS_DLT_RAW, "RAW"},
     {TS_DLT_RAW_OPENBSD, "RAW"},
     {50, "PPP_SERIAL"},

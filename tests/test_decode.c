@@ -274,6 +274,18 @@ Test(link, ieee_802_3_llc_snap)
     link_expect(1, snap, 16, TS_DEC_TRUNCATED, 0, 0);
 }
 
+/* FDDI (DLT 10): frame control, 6+6 address bytes, then 802.2 LLC/SNAP
+ * (RFC 1188) - as tcpdump's print-fddi.c reads it. */
+Test(link, fddi_llc_snap)
+{
+    static const uint8_t fddi[] = {0x50, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                                   0xAA, 0xAA, 0x03, 0x00, 0x00, 0x00, 0x08, 0x00, 0x45};
+    link_expect(10, fddi, sizeof fddi, TS_DEC_OK, 21, 0x0800);
+    link_expect(10, fddi, 12, TS_DEC_TRUNCATED, 0, 0);
+    link_expect(10, fddi, 18, TS_DEC_TRUNCATED, 0, 0);
+    cr_expect_str_eq(ts_decode_link_name(10), "FDDI");
+}
+
 Test(link, linux_sll)
 {
     /* SLL (pcap-linktype(7) LINKTYPE_LINUX_SLL): packet type, ARPHRD type,

@@ -10,7 +10,7 @@
 
 #include "decode.h"
 
-static const int link_types[] = {1, 113, 276, 12, 14, 101, 228, 229, 0, 108, 147};
+static const int link_types[] = {1, 113, 276, 12, 14, 101, 228, 229, 0, 108, 147, 10};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
