@@ -30,7 +30,7 @@ struct ts_pending {
     int64_t ts_ns;        /* capture time of that packet */
 };
 
-#define TS_PENDING_MAX 4
+#define TS_PENDING_MAX 3
 
 /* endpoint flags */
 #define TS_EP_SEEN      0x01 /* sent at least one segment */
@@ -59,7 +59,6 @@ struct ts_endpoint {
     uint32_t syn, fin, rst, retransmits;
     uint64_t bytes;       /* payload bytes on the wire */
     int64_t last_send_ns; /* when it last sent */
-    int64_t tw_since_ns;  /* when it entered TIME_WAIT */
     int64_t since_ns;     /* when it entered its current state */
     struct ts_pending pending[TS_PENDING_MAX];
     uint8_t addr[16];

@@ -138,9 +138,7 @@ static void set_state(struct ts_analyzer *a, struct ts_flow *f, int idx, enum ts
     if (from == to)
         return;
     ep->state = (uint8_t)to;
-    ep->since_ns = ts;
-    if (to == TS_TIME_WAIT)
-        ep->tw_since_ns = ts;
+    ep->since_ns = ts; /* for TIME_WAIT, when its 2 MSL began */
     record(a, f, idx, from, to, ts, pkt);
 }
 
@@ -206,8 +204,8 @@ static void finish_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
         struct ts_endpoint *ep = &f->ep[i];
         if (ep->state != TS_TIME_WAIT)
             continue;
-        if (at_ns - ep->tw_since_ns >= two_msl)
-            set_state(a, f, i, TS_CLOSED, ep->tw_since_ns + two_msl, 0);
+        if (at_ns - ep->since_ns >= two_msl)
+            set_state(a, f, i, TS_CLOSED, ep->since_ns + two_msl, 0);
         else if (why == TS_FINISH_REUSED)
             set_state(a, f, i, TS_CLOSED, at_ns, 0); /* a new SYN ended the wait */
     }

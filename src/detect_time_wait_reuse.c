@@ -13,14 +13,14 @@ void ts_detect_reuse(struct ts_flow *f, const struct ts_flow *old, int64_t now_n
 {
     for (int i = 0; i < 2; i++) {
         const struct ts_endpoint *ep = &old->ep[i];
-        if (ep->state != TS_TIME_WAIT || now_ns - ep->tw_since_ns >= two_msl_ns)
+        if (ep->state != TS_TIME_WAIT || now_ns - ep->since_ns >= two_msl_ns)
             continue;
         /* name the side by its address in the new connection */
         bool same = ep->port == f->ep[TS_CLIENT].port &&
                     memcmp(ep->addr, f->ep[TS_CLIENT].addr, 16) == 0;
         f->ev.seen |= TS_EV_TW_REUSE;
         f->ev.tw_side = same ? TS_CLIENT : TS_SERVER;
-        f->ev.tw_left_ns = two_msl_ns - (now_ns - ep->tw_since_ns);
+        f->ev.tw_left_ns = two_msl_ns - (now_ns - ep->since_ns);
         f->ev.reuse_of = old->id;
         return;
     }
