@@ -48,7 +48,6 @@ struct ts_endpoint {
     uint8_t wscale;       /* its window scale (when offered by both) */
     uint8_t npending;     /* receive events queued for it */
     uint8_t win_from_syn; /* win came from a SYN: never scaled (RFC 7323) */
-    uint16_t port;
     uint16_t mss;
     uint32_t isn;         /* initial sequence number */
     uint32_t snd_nxt;     /* the sequence number after the highest it sent */
@@ -61,7 +60,6 @@ struct ts_endpoint {
     int64_t last_send_ns; /* when it last sent */
     int64_t since_ns;     /* when it entered its current state */
     struct ts_pending pending[TS_PENDING_MAX];
-    uint8_t addr[16];
 };
 
 /* Zeek's view of a flow (zeek_conn.c): its coarse endpoint states and the
@@ -155,5 +153,17 @@ struct ts_flow {
     struct ts_transition *trans; /* only with --timeline */
     uint32_t ntrans, trans_cap;
 };
+
+/* An endpoint's address and port, from the key (client_is_a says which
+ * side of the key the client is). */
+static inline const uint8_t *ts_flow_addr(const struct ts_flow *f, int endpoint)
+{
+    return (endpoint == TS_CLIENT) == (f->client_is_a != 0) ? f->key.addr_a : f->key.addr_b;
+}
+
+static inline uint16_t ts_flow_port(const struct ts_flow *f, int endpoint)
+{
+    return (endpoint == TS_CLIENT) == (f->client_is_a != 0) ? f->key.port_a : f->key.port_b;
+}
 
 #endif

@@ -363,11 +363,6 @@ static struct ts_flow *new_flow(struct ts_analyzer *a, const struct ts_flow_key 
         f->flags |= TS_FLOW_MIDSTREAM;
     }
     f->client_is_a = (uint8_t)(src_is_client == src_is_a);
-    int cs = src_is_client ? 0 : 1; /* 0: the client is the packet's source */
-    memcpy(f->ep[TS_CLIENT].addr, cs == 0 ? ip->src : ip->dst, 16);
-    memcpy(f->ep[TS_SERVER].addr, cs == 0 ? ip->dst : ip->src, 16);
-    f->ep[TS_CLIENT].port = cs == 0 ? tcp->sport : tcp->dport;
-    f->ep[TS_SERVER].port = cs == 0 ? tcp->dport : tcp->sport;
     f->id = ++a->next_id;
     f->first_ns = f->last_ns = ts;
     ts_zeek_init(&f->zeek, src_is_client,

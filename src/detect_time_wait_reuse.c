@@ -16,8 +16,8 @@ void ts_detect_reuse(struct ts_flow *f, const struct ts_flow *old, int64_t now_n
         if (ep->state != TS_TIME_WAIT || now_ns - ep->since_ns >= two_msl_ns)
             continue;
         /* name the side by its address in the new connection */
-        bool same = ep->port == f->ep[TS_CLIENT].port &&
-                    memcmp(ep->addr, f->ep[TS_CLIENT].addr, 16) == 0;
+        bool same = ts_flow_port(old, i) == ts_flow_port(f, TS_CLIENT) &&
+                    memcmp(ts_flow_addr(old, i), ts_flow_addr(f, TS_CLIENT), 16) == 0;
         f->ev.seen |= TS_EV_TW_REUSE;
         f->ev.tw_side = same ? TS_CLIENT : TS_SERVER;
         f->ev.tw_left_ns = two_msl_ns - (now_ns - ep->since_ns);

@@ -33,10 +33,10 @@ static void endpoint_json(struct ts_jw *w, const char *key, const struct ts_flow
 {
     const struct ts_endpoint *ep = &f->ep[idx];
     char ip[64];
-    ts_report_addr(ep->addr, f->key.family, ip, sizeof ip);
+    ts_report_addr(ts_flow_addr(f, idx), f->key.family, ip, sizeof ip);
     ts_jw_obj(w, key);
     ts_jw_str(w, "ip", ip);
-    ts_jw_int(w, "port", ep->port);
+    ts_jw_int(w, "port", ts_flow_port(f, idx));
     ts_jw_str(w, "state", ts_state_name(ts_flow_final_state(f, idx)));
     if (ep->flags & TS_EP_ISN)
         ts_jw_int(w, "isn", ep->isn);

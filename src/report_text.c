@@ -35,11 +35,11 @@ struct ts_report_text *ts_report_text_open(FILE *fp, bool timeline,
 static void endpoint_text(const struct ts_flow *f, int idx, char *buf, size_t len)
 {
     char ip[64];
-    ts_report_addr(f->ep[idx].addr, f->key.family, ip, sizeof ip);
+    ts_report_addr(ts_flow_addr(f, idx), f->key.family, ip, sizeof ip);
     if (f->key.family == 6)
-        snprintf(buf, len, "[%s]:%u", ip, f->ep[idx].port);
+        snprintf(buf, len, "[%s]:%u", ip, ts_flow_port(f, idx));
     else
-        snprintf(buf, len, "%s:%u", ip, f->ep[idx].port);
+        snprintf(buf, len, "%s:%u", ip, ts_flow_port(f, idx));
 }
 
 static void seconds(int64_t ns, char *buf, size_t len)
