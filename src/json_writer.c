@@ -60,16 +60,21 @@ static void quoted(struct ts_jw *w, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     putc_(w, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned char c = *p;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        const unsigned char *run = p; /* characters that need no escape, copied at once */
+        while (*p && *p != '"' && *p != '\\' && *p >= 0x20)
+            p++;
+        put(w, (const char *)run, (size_t)(p - run));
+        if (!*p)
+            break;
+        unsigned char c = *p++;
         if (c == '"' || c == '\\') {
             char e[2] = {'\\', (char)c};
             put(w, e, 2);
-        } else if (c < 0x20) {
+        } else {
             char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             put(w, e, 6);
-        } else {
-            putc_(w, (char)c);
         }
     }
     putc_(w, '"');
