@@ -18,6 +18,10 @@ testdata/decode/*.pcap
 
 import os
 import struct
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pcaplib import csum  # noqa: E402  (shared with the other generators)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)  # testdata/
@@ -55,13 +59,6 @@ def write_pcap(path, linktype, packets, snaplen=65535):
 
 # ----------------------------------------------------------------- checksums
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 # ----------------------------------------------------------------- TCP

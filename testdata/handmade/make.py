@@ -20,6 +20,10 @@ into each .truth file as comments and summarised in README.md.
 
 import os
 import struct
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pcaplib import csum, ip_bytes  # noqa: E402  (shared with the other generators)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.dirname(HERE)  # testdata/
@@ -37,23 +41,8 @@ MAC = {C4: bytes.fromhex("020000780001"), S4: bytes.fromhex("020000780002"),
 
 # ------------------------------------------------------------------ bytes
 
-def ip_bytes(a):
-    if ":" in a:
-        head, _, tail = a.partition("::")
-        h = [int(x, 16) for x in head.split(":") if x]
-        t = [int(x, 16) for x in tail.split(":") if x]
-        words = h + [0] * (8 - len(h) - len(t)) + t
-        return struct.pack("!8H", *words)
-    return bytes(int(x) for x in a.split("."))
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 def syn_opts():

@@ -21,6 +21,10 @@ Python 3 standard library only; the output is byte-for-byte deterministic.
 
 import os
 import struct
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pcaplib import csum, ip_bytes  # noqa: E402  (shared with the other generators)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -38,23 +42,8 @@ MAC_S = bytes.fromhex("020000790002")
 
 # ------------------------------------------------------------------ bytes
 
-def ip_bytes(a):
-    if ":" in a:
-        head, _, tail = a.partition("::")
-        h = [int(x, 16) for x in head.split(":") if x]
-        t = [int(x, 16) for x in tail.split(":") if x]
-        words = h + [0] * (8 - len(h) - len(t)) + t
-        return struct.pack("!8H", *words)
-    return bytes(int(x) for x in a.split("."))
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 def tcp_seg(src, dst, sport, dport, seq, ack, flags, win, payload):
