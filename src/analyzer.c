@@ -1,6 +1,7 @@
 /* analyzer.c - owns the pipeline state and moves each packet through it:
  * decode (link, ip, tcp) -> flow table -> seq/ack events -> endpoint state
- * machine -> finished flows, which the caller takes with ts_analyzer_next_done.
+ * machine -> Zeek's view and the detectors' evidence -> finished flows,
+ * which the caller takes with ts_analyzer_next_done.
  *
  * Time is packet time only. Flows are finished when a new connection reuses
  * their tuple, when their timer class's timeout passes (lazy expiry at the
