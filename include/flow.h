@@ -125,6 +125,9 @@ enum ts_close_how { TS_CLOSE_HOW_NONE = 0, TS_CLOSE_HOW_FIN, TS_CLOSE_HOW_RST };
 #define TS_FLOW_SIM_OPEN     0x04 /* both sides sent a bare SYN */
 #define TS_FLOW_SIM_CLOSE    0x08 /* both FINs were sent before either arrived */
 #define TS_FLOW_FINISHED     0x10 /* written out, waiting to be taken */
+#define TS_FLOW_SF_ATTEMPT   0x20 /* the SYN-flood detector counted its opening SYN */
+#define TS_FLOW_SF_ANSWERED  0x40 /* ... and the server's SYN-ACK (a half-open handshake) */
+#define TS_FLOW_SF_SETTLED   0x80 /* ... and how the handshake ended (completed or reset) */
 
 /* Endpoint index inside a flow. */
 #define TS_CLIENT 0
@@ -142,6 +145,7 @@ struct ts_flow {
     uint8_t client_is_a;      /* the client is key endpoint a */
     uint8_t close_by, close_how;
     uint8_t in_use;
+    uint8_t sf_k0;            /* SYN-ACKs its server sent on an earlier, evicted record */
     int64_t first_ns, last_ns;
     int64_t syn_ns, synack_ns, hs_ack_ns; /* last SYN before the SYN-ACK, first SYN-ACK,
                                              the ACK completing the handshake; 0 = none */

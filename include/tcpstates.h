@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert.h"
 #include "anomaly.h"
 #include "flow.h"
 #include "tcp_fsm.h"
@@ -37,11 +38,14 @@ struct ts_config {
     uint32_t max_flows;      /* 0 = bounded by memcap only */
     uint64_t memcap;         /* bytes of flow state; 0 = unbounded */
     bool timeline;           /* keep every transition of every flow */
+    double syn_flood_rate;   /* failed SYNs/s per target that start a SYN-flood alert */
+    uint32_t syn_flood_half_open; /* handshakes half-open over 1 s that start one */
     uint64_t seed[2];        /* hash seed */
 };
 
 /* The defaults of SPEC.md: MSL 30 s, fin-timeout 60 s, syn-timeout 3 s,
- * idle-timeout 3600 s, memcap 256 MiB. */
+ * idle-timeout 3600 s, memcap 256 MiB, SYN flood at 200 failed SYNs/s or
+ * 128 half-open handshakes per target. */
 void ts_config_defaults(struct ts_config *cfg);
 
 struct ts_input_stats {
@@ -65,6 +69,14 @@ struct ts_summary {
     uint64_t resets;                          /* flows closed by a RST */
     uint64_t conn_state[TS_ZEEK_STATE_COUNT]; /* flows per Zeek conn_state */
     uint64_t anomalies[TS_AN_COUNT];          /* flows per finding */
+    /* the SYN-flood detector's (alert.h) */
+    uint64_t alerts;                          /* alerts started */
+    uint64_t alerts_active;                   /* alerts still on */
+    uint64_t flood_targets;                   /* targets it tracks now */
+    uint64_t flood_targets_evicted;           /* quiet targets dropped: its table was full */
+    double peak_syn_rate;                     /* highest attempts/s at one target (1 s window) */
+    double peak_failed_rate;                  /* highest failed SYNs/s at one target */
+    uint32_t peak_half_open;                  /* most handshakes half-open over 1 s at one target */
 };
 
 /* The last packet's trace, for a step-by-step timeline. */
@@ -113,6 +125,11 @@ void ts_analyzer_usage(const struct ts_analyzer *a, uint64_t *flows, uint64_t *b
 /* The next finished flow, or NULL. The flow stays valid until the next call
  * of any ts_analyzer_* function. */
 const struct ts_flow *ts_analyzer_next_done(struct ts_analyzer *a);
+
+/* The next alert event (a SYN flood starting, going on, ending), or NULL;
+ * valid until the next call of any ts_analyzer_* function. Take them after
+ * each packet, tick and finish, as the finished flows. */
+const struct ts_alert *ts_analyzer_next_alert(struct ts_analyzer *a);
 
 /* The trace of the last TCP packet (valid when ts_analyzer_packet returned 1). */
 const struct ts_packet_trace *ts_analyzer_trace(const struct ts_analyzer *a);

@@ -1,7 +1,9 @@
 /* analyzer.c - owns the pipeline state and moves each packet through it:
  * decode (link, ip, tcp) -> flow table -> seq/ack events -> endpoint state
  * machine -> Zeek's view and the detectors' evidence -> finished flows,
- * which the caller takes with ts_analyzer_next_done.
+ * which the caller takes with ts_analyzer_next_done. Each handshake's steps
+ * (attempt, SYN-ACK, completion, reset) also go to the SYN-flood detector,
+ * whose alerts the caller takes with ts_analyzer_next_alert.
  *
  * Time is packet time only. Flows are finished when a new connection reuses
  * their tuple, when their timer class's timeout passes (lazy expiry at the
@@ -19,6 +21,7 @@
 #include "detect.h"
 #include "flow_key.h"
 #include "flow_table.h"
+#include "synflood.h"
 #include "tcp_seq.h"
 #include "zeek_conn.h"
 
@@ -38,6 +41,7 @@ struct ts_analyzer {
     struct ts_packet_trace trace;
     bool tracing;                /* the current packet fills trace */
     struct ts_flow reused;       /* a flow's last states when a new one took its tuple */
+    struct ts_synflood *sf;
 };
 
 void ts_config_defaults(struct ts_config *cfg)
@@ -48,6 +52,10 @@ void ts_config_defaults(struct ts_config *cfg)
     cfg->syn_timeout_ns = 3 * TS_NS_PER_SEC;
     cfg->idle_timeout_ns = 3600 * TS_NS_PER_SEC;
     cfg->memcap = 256u << 20;
+    /* Juniper's SYN-flood screen starts at 200 SYNs/s to one destination;
+     * 128 was SOMAXCONN, the SYN queue of most listeners (man page) */
+    cfg->syn_flood_rate = 200;
+    cfg->syn_flood_half_open = 128;
     cfg->seed[0] = 0x5eed5eed5eed5eedULL;
     cfg->seed[1] = 0x0123456789abcdefULL;
 }
@@ -62,16 +70,30 @@ int ts_analyzer_new(struct ts_analyzer **out, const struct ts_config *cfg, int d
     }
     a->cfg = *cfg;
     a->dlt = dlt;
+    /* the SYN-flood targets take at most 1/32 of the memory cap, then the flows */
+    struct ts_sf_config sc = {cfg->syn_flood_rate, cfg->syn_flood_half_open, 4096,
+                              {cfg->seed[0], cfg->seed[1]}};
+    while (cfg->memcap && sc.max_targets > 16 &&
+           ts_sf_table_bytes(sc.max_targets) > cfg->memcap / 32)
+        sc.max_targets /= 2;
+    uint64_t sf_bytes = ts_sf_table_bytes(sc.max_targets);
+    if (ts_sf_new(&a->sf, &sc) < 0) {
+        free(a);
+        snprintf(errbuf, errlen, "out of memory");
+        return TS_ENOMEM;
+    }
     uint64_t cap = cfg->max_flows ? cfg->max_flows : UINT32_MAX - 1;
     if (cfg->memcap) {
+        uint64_t left = cfg->memcap > sf_bytes ? cfg->memcap - sf_bytes : 0;
         /* a record plus its share of the bucket array (at most 2 words) */
-        uint64_t by_mem = cfg->memcap / (sizeof(struct ts_flow) + 2 * sizeof(uint32_t));
+        uint64_t by_mem = left / (sizeof(struct ts_flow) + 2 * sizeof(uint32_t));
         if (by_mem < cap)
             cap = by_mem;
     }
     if (cap == 0)
         cap = 1;
     if (ts_flow_table_init(&a->ft, (uint32_t)cap, cfg->seed, errbuf, errlen) < 0) {
+        ts_sf_free(a->sf);
         free(a);
         return TS_ENOMEM;
     }
@@ -96,6 +118,7 @@ void ts_analyzer_free(struct ts_analyzer *a)
         ts_flow_table_release(&a->ft, a->done[i]);
     free(a->done);
     ts_flow_table_free(&a->ft);
+    ts_sf_free(a->sf);
     free(a);
 }
 
@@ -515,6 +538,56 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
     }
 }
 
+/* The handshake's steps, for the SYN-flood detector's target (the server):
+ * the client's opening SYN, each SYN-ACK of the server, then completion or
+ * a reset - each once. server_sent_ns is when the server had last sent
+ * before this segment (its previous SYN-ACK, while the handshake is open). */
+static void synflood_steps(struct ts_analyzer *a, struct ts_flow *f, int s,
+                           const struct ts_tcp *tcp, int64_t ts, int64_t server_sent_ns)
+{
+    uint8_t fl = tcp->flags & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST);
+    const uint8_t *srv = ts_flow_addr(f, TS_SERVER);
+    uint16_t port = ts_flow_port(f, TS_SERVER);
+    int family = f->key.family;
+    const struct ts_endpoint *server = &f->ep[TS_SERVER];
+    if (!(f->flags & TS_FLOW_SF_ATTEMPT)) {
+        if (fl == TS_TH_SYN && s == TS_CLIENT && !(f->flags & TS_FLOW_MIDSTREAM)) {
+            f->flags |= TS_FLOW_SF_ATTEMPT;
+            ts_sf_attempt(a->sf, srv, port, family, ts_flow_addr(f, TS_CLIENT), ts);
+        } else if (fl == (TS_TH_SYN | TS_TH_ACK) && s == TS_SERVER && server->syn == 1 &&
+                   !(f->ep[TS_CLIENT].flags & TS_EP_SEEN)) {
+            /* a SYN-ACK without its SYN: a retransmission for a record the
+             * full table evicted keeps that handshake counted */
+            unsigned k = ts_sf_answered_again(a->sf, srv, port, family, ts);
+            if (k) {
+                f->sf_k0 = (uint8_t)k;
+                f->flags |= TS_FLOW_SF_ATTEMPT | TS_FLOW_SF_ANSWERED;
+            }
+            return;
+        } else {
+            return;
+        }
+    }
+    if (f->flags & TS_FLOW_SF_SETTLED)
+        return;
+    /* the number of the server's last SYN-ACK, from 0 */
+    unsigned k = f->sf_k0 + (server->syn ? server->syn - 1 : 0);
+    if (fl == (TS_TH_SYN | TS_TH_ACK) && s == TS_SERVER) {
+        if (!(f->flags & TS_FLOW_SF_ANSWERED))
+            k = 0; /* the SYN-ACKs before any SYN do not count */
+        f->flags |= TS_FLOW_SF_ANSWERED;
+        ts_sf_answered(a->sf, srv, port, family, ts, server_sent_ns, k);
+    }
+    int64_t answered = (f->flags & TS_FLOW_SF_ANSWERED) ? server->last_send_ns : 0;
+    if (f->flags & TS_FLOW_HS_COMPLETE) {
+        f->flags |= TS_FLOW_SF_SETTLED;
+        ts_sf_completed(a->sf, srv, port, family, ts, answered, k);
+    } else if (f->close_how == TS_CLOSE_HOW_RST) {
+        f->flags |= TS_FLOW_SF_SETTLED;
+        ts_sf_reset(a->sf, srv, port, family, ts, answered, k);
+    }
+}
+
 static void track(struct ts_analyzer *a, const struct ts_ip *ip, const struct ts_tcp *tcp,
                   int64_t ts, uint64_t pkt)
 {
@@ -546,7 +619,9 @@ static void track(struct ts_analyzer *a, const struct ts_ip *ip, const struct ts
         a->trace.flow = f;
         a->trace.ntrans = 0;
     }
+    int64_t server_sent = f->ep[TS_SERVER].last_send_ns;
     process_segment(a, f, s, tcp, ts, pkt);
+    synflood_steps(a, f, s, tcp, ts, server_sent);
     if (ts > f->last_ns)
         f->last_ns = ts;
     ts_flow_table_touch(&a->ft, f, timer_class_of(f));
@@ -599,6 +674,7 @@ int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data
     if (ts_ns > a->now_ns || a->st.tcp_packets == 1)
         a->now_ns = ts_ns;
     expire(a, a->now_ns);
+    ts_sf_advance(a->sf, a->now_ns, a->sum.evicted);
 
     a->tracing = true;
     memset(&a->trace, 0, sizeof a->trace);
@@ -607,6 +683,20 @@ int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data
     track(a, &ip, &tcp, ts_ns, pkt);
     a->tracing = false;
     return a->trace.flow ? 1 : 0;
+}
+
+/* The SYN-flood detector's numbers into the summary. */
+static void sync_flood_summary(struct ts_analyzer *a)
+{
+    struct ts_sf_stats st;
+    ts_sf_stats(a->sf, &st);
+    a->sum.alerts = st.alerts;
+    a->sum.alerts_active = st.active;
+    a->sum.flood_targets = st.targets;
+    a->sum.flood_targets_evicted = st.targets_evicted;
+    a->sum.peak_syn_rate = st.peak_syn_rate;
+    a->sum.peak_failed_rate = st.peak_failed_rate;
+    a->sum.peak_half_open = st.peak_half_open;
 }
 
 static int by_id(const void *x, const void *y)
@@ -630,6 +720,8 @@ void ts_analyzer_finish(struct ts_analyzer *a)
     for (uint32_t i = 0; i < live; i++)
         finish_flow(a, all[i], a->now_ns, TS_FINISH_END);
     free(all);
+    ts_sf_finish(a->sf, a->now_ns, a->sum.evicted);
+    sync_flood_summary(a);
 }
 
 const struct ts_flow *ts_analyzer_next_done(struct ts_analyzer *a)
@@ -649,7 +741,14 @@ void ts_analyzer_tick(struct ts_analyzer *a, int64_t now_ns)
     if (now_ns > a->now_ns) {
         a->now_ns = now_ns;
         expire(a, now_ns);
+        ts_sf_advance(a->sf, now_ns, a->sum.evicted);
     }
+    sync_flood_summary(a);
+}
+
+const struct ts_alert *ts_analyzer_next_alert(struct ts_analyzer *a)
+{
+    return ts_sf_next_alert(a->sf);
 }
 
 const struct ts_flow *ts_analyzer_next_live(struct ts_analyzer *a, uint32_t *cursor)

@@ -1,0 +1,756 @@
+/* synflood.c - per-target SYN-flood detection with an alert lifecycle.
+ *
+ * A target is a server (address, port). For each, in capture time:
+ *   - attempts (opening SYNs) and completed handshakes in 100 ms slots, so a
+ *     sliding 1 s window gives the SYN rate and the failed-SYN rate;
+ *   - half-open handshakes (answered with a SYN-ACK, neither completed nor
+ *     reset) by the second their server's next SYN-ACK retransmission is due:
+ *     after its k-th retransmission a server waits 2^k s (1, 2, 4 ... 32 s,
+ *     RFC 6298's doubling from 1 s), so a handshake whose retransmission does
+ *     not come by then was dropped by the server. Linux drops requests early
+ *     when its queue fills with old ones (two retries instead of five) and a
+ *     SYN cookie is never retransmitted: the wire shows both;
+ *   - per second, failed SYNs x fed to a one-sided CUSUM (Page 1954; used for
+ *     SYN floods by Wang, Zhang and Shin 2002): y = max(0, y + x - (mu + K)),
+ *     mu the baseline learnt while y is 0;
+ *   - distinct sources (HyperLogLog) and the heaviest sources (space-saving,
+ *     Metwally et al. 2005) since the target was last quiet.
+ * An alert starts when one of three rules holds:
+ *   rate      failed SYNs over the last 1 s >= --syn-flood-rate, and fewer than
+ *             half of the attempts in it completed;
+ *   half_open handshakes half-open for over 1 s >= --syn-flood-half-open
+ *             (re-armed only once they fell below half of it again);
+ *   slow      y >= CUSUM_H with failed SYNs above mu + K in 5 of the last 10 s.
+ * It ends after 10 s in which failed SYNs averaged at most mu + 1 per second
+ * and the rate rule no longer holds: the half-open count is left out on
+ * purpose, since a flood's handshakes stay half-open for a minute after it
+ * stops. Updates come every 10 s in between.
+ *
+ * The table is bounded: targets quiet for over 70 s are dropped, and when it
+ * is full the least recently active target without an alert makes room.
+ */
+#include "synflood.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow_key.h"
+#include "hll.h"
+
+#define NS_PER_SEC 1000000000LL
+#define SLOT_NS (NS_PER_SEC / 10) /* fine slots of 100 ms */
+#define FINE 16                   /* fine slots kept (a power of 2 > WINDOW) */
+#define WINDOW 10                 /* whole fine slots in the sliding window: 1 s */
+#define DL_NS (NS_PER_SEC / 4)    /* deadline slots of 250 ms ... */
+#define DL_SLOTS 256              /* ... 64 s of them (deadlines are <= 35 s ahead) */
+#define RTO_MAX_SHIFT 5           /* the longest wait counted: 32 s */
+#define END_SECS 10               /* quiet seconds that end an alert */
+#define UPDATE_NS (10 * NS_PER_SEC)
+#define IDLE_NS (70 * NS_PER_SEC) /* a quiet target is forgotten after this */
+#define CUSUM_K 5.0               /* failed SYNs/s above the baseline that count as change */
+#define CUSUM_H 100.0             /* accumulated excess that starts an alert */
+#define CUSUM_HOT_MIN 5           /* ... with this many hot seconds in the last 10 */
+#define MU_WEIGHT (1.0 / 32)      /* EWMA weight of the baseline */
+#define TOP_SLOTS 8               /* space-saving counters */
+
+struct heavy {
+    uint8_t addr[16];
+    uint32_t count, err;
+};
+
+struct target {
+    uint8_t addr[16];
+    uint16_t port;
+    uint8_t family;
+    bool in_use;
+    bool active;             /* an alert is on */
+    bool half_open_armed;    /* the half_open rule may start an alert */
+    bool sketch_dirty;       /* the HLL and heavy hitters hold something */
+    uint32_t hnext;          /* hash chain: index + 1 */
+    uint32_t prev, next;     /* the in-use list, least recently active first: index + 1 */
+    int64_t last_event_ns;
+
+    int64_t fine_slot;       /* absolute number of the newest fine slot (the current one) */
+    uint32_t fsyn[FINE], fdone[FINE];
+    uint32_t win_syn, win_done; /* over the WINDOW whole slots before the current one */
+
+    int64_t sec;             /* the second being counted */
+    uint32_t sec_syn, sec_done;
+    uint32_t fail_hist[END_SECS]; /* failed SYNs of the last closed seconds */
+    uint32_t fail_sum;
+    uint32_t secs_closed;    /* seconds closed since the alert started */
+    uint16_t hot_bits;       /* last 10 s: failed SYNs above mu + K */
+    uint8_t quiet_secs;      /* consecutive quiet seconds (sketch reset at 10) */
+    double mu, y;
+    int64_t last_hot_end_ns; /* end of the last second with failed SYNs above mu + 1 */
+
+    int64_t dl_slot;         /* deadlines in slots up to this one have passed */
+    uint32_t young[DL_SLOTS], old[DL_SLOTS]; /* half-open by deadline slot: never /
+                                                already retransmitted */
+    uint32_t young_total, old_total;
+
+    struct ts_alert alert;
+    int64_t next_update_ns;
+    uint64_t evicted_at_start;
+
+    struct ts_hll hll;
+    struct heavy top[TOP_SLOTS];
+};
+
+struct ts_synflood {
+    struct ts_sf_config cfg;
+    struct target *t;        /* max_targets records */
+    uint32_t *buckets;
+    uint32_t nbuckets;       /* a power of 2 */
+    uint32_t free_head;      /* unused records: index + 1 */
+    uint32_t lru_head, lru_tail;
+    uint64_t used;
+    int64_t now_ns, next_eval_ns;
+    uint64_t evicted_total;
+    uint64_t next_id;
+    struct ts_alert *q;      /* alert events not yet taken */
+    uint32_t nq, qcap, qpos;
+    struct ts_sf_stats st;
+};
+
+static const char *const status_names[] = {"start", "update", "end"};
+static const char *const trigger_names[] = {"rate", "half_open", "slow"};
+
+const char *ts_alert_status_name(int s)
+{
+    return s >= 0 && s <= TS_ALERT_END ? status_names[s] : "?";
+}
+
+const char *ts_alert_trigger_name(int t)
+{
+    return t >= 0 && t <= TS_TRIGGER_SLOW ? trigger_names[t] : "?";
+}
+
+/* ------------------------------------------------------------------ table */
+
+static uint32_t buckets_for(uint32_t max_targets)
+{
+    uint32_t n = 16;
+    while (n < 2u * max_targets && n < (1u << 30))
+        n <<= 1;
+    return n;
+}
+
+size_t ts_sf_table_bytes(uint32_t max_targets)
+{
+    return (size_t)max_targets * sizeof(struct target) +
+           (size_t)buckets_for(max_targets) * sizeof(uint32_t);
+}
+
+int ts_sf_new(struct ts_synflood **out, const struct ts_sf_config *cfg)
+{
+    struct ts_synflood *sf = calloc(1, sizeof *sf);
+    if (!sf)
+        return -1;
+    sf->cfg = *cfg;
+    if (sf->cfg.max_targets < 1)
+        sf->cfg.max_targets = 1;
+    sf->nbuckets = buckets_for(sf->cfg.max_targets);
+    sf->t = calloc(sf->cfg.max_targets, sizeof *sf->t);
+    sf->buckets = calloc(sf->nbuckets, sizeof *sf->buckets);
+    if (!sf->t || !sf->buckets) {
+        ts_sf_free(sf);
+        return -1;
+    }
+    for (uint32_t i = 0; i < sf->cfg.max_targets; i++)
+        sf->t[i].hnext = i + 2 <= sf->cfg.max_targets ? i + 2 : 0;
+    sf->free_head = 1;
+    *out = sf;
+    return 0;
+}
+
+void ts_sf_free(struct ts_synflood *sf)
+{
+    if (!sf)
+        return;
+    free(sf->t);
+    free(sf->buckets);
+    free(sf->q);
+    free(sf);
+}
+
+/* Sources are hashed under a fixed key, so the estimate of distinct sources
+ * is the same on every run over the same input (the flow table's per-run
+ * seed would change it). Crafted sources could only skew that estimate. */
+static uint64_t source_hash(const uint8_t *src)
+{
+    return ts_flow_siphash24(src, 16, 0x74637073746174ULL, 0x736f757263657321ULL);
+}
+
+static uint32_t target_bucket(const struct ts_synflood *sf, const uint8_t *addr, uint16_t port,
+                              int family)
+{
+    uint8_t k[19];
+    memcpy(k, addr, 16);
+    k[16] = (uint8_t)(port >> 8);
+    k[17] = (uint8_t)port;
+    k[18] = (uint8_t)family;
+    return (uint32_t)ts_flow_siphash24(k, sizeof k, sf->cfg.seed[0], sf->cfg.seed[1]) &
+           (sf->nbuckets - 1);
+}
+
+static void lru_unlink(struct ts_synflood *sf, struct target *t)
+{
+    if (t->prev)
+        sf->t[t->prev - 1].next = t->next;
+    else
+        sf->lru_head = t->next;
+    if (t->next)
+        sf->t[t->next - 1].prev = t->prev;
+    else
+        sf->lru_tail = t->prev;
+    t->prev = t->next = 0;
+}
+
+static void lru_append(struct ts_synflood *sf, struct target *t)
+{
+    uint32_t idx = (uint32_t)(t - sf->t) + 1;
+    t->prev = sf->lru_tail;
+    t->next = 0;
+    if (sf->lru_tail)
+        sf->t[sf->lru_tail - 1].next = idx;
+    else
+        sf->lru_head = idx;
+    sf->lru_tail = idx;
+}
+
+static void drop_target(struct ts_synflood *sf, struct target *t)
+{
+    uint32_t idx = (uint32_t)(t - sf->t) + 1;
+    uint32_t *link = &sf->buckets[target_bucket(sf, t->addr, t->port, t->family)];
+    while (*link && *link != idx)
+        link = &sf->t[*link - 1].hnext;
+    if (*link)
+        *link = t->hnext;
+    lru_unlink(sf, t);
+    memset(t, 0, sizeof *t);
+    t->hnext = sf->free_head;
+    sf->free_head = idx;
+    sf->used--;
+}
+
+static void reset_sketches(struct target *t)
+{
+    if (!t->sketch_dirty)
+        return;
+    ts_hll_clear(&t->hll);
+    memset(t->top, 0, sizeof t->top);
+    t->sketch_dirty = false;
+}
+
+static void start_clock(struct target *t, int64_t now)
+{
+    t->fine_slot = now / SLOT_NS;
+    t->sec = now / NS_PER_SEC;
+    t->dl_slot = now / DL_NS;
+}
+
+/* The target's record, made when absent (NULL only when every record holds
+ * an alert that is on). */
+static struct target *get_target(struct ts_synflood *sf, const uint8_t *addr, uint16_t port,
+                                 int family, bool create)
+{
+    uint32_t b = target_bucket(sf, addr, port, family);
+    for (uint32_t i = sf->buckets[b]; i; i = sf->t[i - 1].hnext) {
+        struct target *t = &sf->t[i - 1];
+        if (t->port == port && t->family == family && memcmp(t->addr, addr, 16) == 0) {
+            lru_unlink(sf, t);
+            lru_append(sf, t);
+            return t;
+        }
+    }
+    if (!create)
+        return NULL;
+    if (!sf->free_head) {
+        uint32_t i = sf->lru_head;
+        while (i && sf->t[i - 1].active)
+            i = sf->t[i - 1].next;
+        if (!i)
+            return NULL;
+        drop_target(sf, &sf->t[i - 1]);
+        sf->st.targets_evicted++;
+        b = target_bucket(sf, addr, port, family);
+    }
+    uint32_t idx = sf->free_head;
+    struct target *t = &sf->t[idx - 1];
+    sf->free_head = t->hnext;
+    memset(t, 0, sizeof *t);
+    memcpy(t->addr, addr, 16);
+    t->port = port;
+    t->family = (uint8_t)family;
+    t->in_use = true;
+    t->half_open_armed = true;
+    start_clock(t, sf->now_ns);
+    t->hnext = sf->buckets[b];
+    sf->buckets[b] = idx;
+    lru_append(sf, t);
+    sf->used++;
+    return t;
+}
+
+/* ---------------------------------------------------------------- windows */
+
+/* Attempts and completions over the last second: the whole slots of the
+ * window and the slot under way (1-1.1 s), so a flood is seen within a slot
+ * of reaching the rate, and the numbers an alert gives are the ones that
+ * started it. */
+static void window_counts(const struct target *t, uint32_t *syn, uint32_t *done)
+{
+    uint32_t cur = (uint32_t)(t->fine_slot & (FINE - 1));
+    *syn = t->win_syn + t->fsyn[cur];
+    *done = t->win_done + t->fdone[cur];
+}
+
+static uint32_t syn_rate(const struct target *t)
+{
+    uint32_t syn, done;
+    window_counts(t, &syn, &done);
+    return syn;
+}
+
+static uint32_t failed_in_window(const struct target *t)
+{
+    uint32_t syn, done;
+    window_counts(t, &syn, &done);
+    return syn > done ? syn - done : 0;
+}
+
+static uint32_t half_open(const struct target *t)
+{
+    return t->young_total + t->old_total;
+}
+
+/* Half-open for over 1 s: the server already had to retransmit its SYN-ACK. */
+static uint32_t stale_half_open(const struct target *t)
+{
+    return t->old_total;
+}
+
+/* One second ended with x failed SYNs: the CUSUM and the quiet history. */
+static void close_second(struct target *t, uint32_t x)
+{
+    double ref = t->mu + CUSUM_K;
+    t->y = t->y + x - ref > 0 ? t->y + x - ref : 0;
+    t->hot_bits = (uint16_t)(((t->hot_bits << 1) | (x > ref)) & 0x3ff);
+    if (t->y == 0 && !t->active)
+        t->mu += (x - t->mu) * MU_WEIGHT;
+    if (x > t->mu + 1)
+        t->last_hot_end_ns = (t->sec + 1) * NS_PER_SEC;
+    uint32_t *h = &t->fail_hist[t->sec % END_SECS];
+    t->fail_sum = t->fail_sum - *h + x;
+    *h = x;
+    if (t->secs_closed < UINT32_MAX)
+        t->secs_closed++;
+    if (x <= t->mu + 1 && !t->active) {
+        if (t->quiet_secs < END_SECS)
+            t->quiet_secs++;
+        if (t->quiet_secs >= END_SECS && t->y == 0)
+            reset_sketches(t);
+    } else {
+        t->quiet_secs = 0;
+    }
+}
+
+/* Slide the target's windows to now. */
+static void roll(struct target *t, int64_t now)
+{
+    int64_t slot = now / SLOT_NS;
+    if (slot - t->fine_slot >= FINE) {
+        memset(t->fsyn, 0, sizeof t->fsyn);
+        memset(t->fdone, 0, sizeof t->fdone);
+        t->win_syn = t->win_done = 0;
+        t->fine_slot = slot;
+    }
+    while (t->fine_slot < slot) {
+        int64_t s = ++t->fine_slot; /* slot s - 1 is whole now, s - 1 - WINDOW leaves */
+        t->win_syn += t->fsyn[(s - 1) & (FINE - 1)] - t->fsyn[(s - 1 - WINDOW) & (FINE - 1)];
+        t->win_done += t->fdone[(s - 1) & (FINE - 1)] - t->fdone[(s - 1 - WINDOW) & (FINE - 1)];
+        t->fsyn[s & (FINE - 1)] = t->fdone[s & (FINE - 1)] = 0;
+    }
+
+    int64_t sec = now / NS_PER_SEC;
+    int64_t steps = 0;
+    while (t->sec < sec) {
+        uint32_t x = t->sec_syn > t->sec_done ? t->sec_syn - t->sec_done : 0;
+        close_second(t, x);
+        t->sec_syn = t->sec_done = 0;
+        t->sec++;
+        if (++steps > END_SECS && !t->active && t->y == 0 && t->fail_sum == 0 &&
+            sec - t->sec > 1) {
+            t->sec = sec; /* a long silence: nothing left to learn from it */
+            t->hot_bits = 0;
+        }
+    }
+
+    int64_t dl = now / DL_NS;
+    if (dl - t->dl_slot >= DL_SLOTS) {
+        memset(t->young, 0, sizeof t->young);
+        memset(t->old, 0, sizeof t->old);
+        t->young_total = t->old_total = 0;
+        t->dl_slot = dl;
+    }
+    while (t->dl_slot < dl) {
+        int64_t s = ++t->dl_slot & (DL_SLOTS - 1);
+        t->young_total -= t->young[s];
+        t->old_total -= t->old[s];
+        t->young[s] = t->old[s] = 0;
+    }
+}
+
+/* ----------------------------------------------------------------- alerts */
+
+static void note_heavy(struct target *t, const uint8_t *src)
+{
+    struct heavy *min = &t->top[0];
+    for (int i = 0; i < TOP_SLOTS; i++) {
+        struct heavy *h = &t->top[i];
+        if (h->count && memcmp(h->addr, src, 16) == 0) {
+            h->count++;
+            return;
+        }
+        if (h->count < min->count)
+            min = h;
+    }
+    /* replace the smallest: its count is the new one's possible error */
+    memcpy(min->addr, src, 16);
+    min->err = min->count;
+    min->count++;
+}
+
+static void fill_top(const struct target *t, struct ts_alert *a)
+{
+    bool used[TOP_SLOTS] = {false};
+    a->ntop = 0;
+    while (a->ntop < TS_ALERT_TOP_SOURCES) {
+        int best = -1;
+        uint32_t best_sure = 0;
+        for (int i = 0; i < TOP_SLOTS; i++) {
+            uint32_t sure = t->top[i].count - t->top[i].err; /* guaranteed SYNs */
+            if (!used[i] && sure > best_sure) {
+                best = i;
+                best_sure = sure;
+            }
+        }
+        /* one SYN each says nothing (a spoofed flood): name heavier sources only */
+        if (best < 0 || best_sure < 2)
+            break;
+        used[best] = true;
+        memcpy(a->top[a->ntop].addr, t->top[best].addr, 16);
+        a->top[a->ntop].syns = best_sure;
+        a->ntop++;
+    }
+}
+
+static void push(struct ts_synflood *sf, const struct ts_alert *a)
+{
+    if (sf->nq == sf->qcap) {
+        if (sf->qpos > 0) {
+            memmove(sf->q, sf->q + sf->qpos, (sf->nq - sf->qpos) * sizeof *sf->q);
+            sf->nq -= sf->qpos;
+            sf->qpos = 0;
+        }
+        if (sf->nq == sf->qcap) {
+            uint32_t cap = sf->qcap ? sf->qcap * 2 : 16;
+            struct ts_alert *n = realloc(sf->q, cap * sizeof *n);
+            if (!n)
+                return; /* the event is lost; the alert's state stays right */
+            sf->q = n;
+            sf->qcap = cap;
+        }
+    }
+    sf->q[sf->nq++] = *a;
+}
+
+/* Refresh the alert's numbers and queue it as an event of this status. */
+static void emit(struct ts_synflood *sf, struct target *t, int status, int64_t now)
+{
+    struct ts_alert *a = &t->alert;
+    a->status = (uint8_t)status;
+    a->ts_ns = now;
+    a->syn_rate = syn_rate(t);
+    a->failed_rate = failed_in_window(t);
+    a->half_open = half_open(t);
+    a->distinct_sources = ts_hll_estimate(&t->hll);
+    a->evicted = sf->evicted_total - t->evicted_at_start;
+    fill_top(t, a);
+    push(sf, a);
+    a->ongoing = false;
+}
+
+static void track_peaks(struct ts_synflood *sf, struct target *t)
+{
+    double rate = syn_rate(t), failed = failed_in_window(t);
+    uint32_t stale = stale_half_open(t);
+    if (rate > sf->st.peak_syn_rate)
+        sf->st.peak_syn_rate = rate;
+    if (failed > sf->st.peak_failed_rate)
+        sf->st.peak_failed_rate = failed;
+    if (stale > sf->st.peak_half_open)
+        sf->st.peak_half_open = stale;
+    if (t->active) {
+        if (rate > t->alert.peak_syn_rate)
+            t->alert.peak_syn_rate = rate;
+        if (half_open(t) > t->alert.peak_half_open)
+            t->alert.peak_half_open = half_open(t);
+    }
+}
+
+static bool rate_rule(const struct ts_synflood *sf, const struct target *t)
+{
+    uint32_t syn, done;
+    window_counts(t, &syn, &done);
+    uint32_t failed = syn > done ? syn - done : 0;
+    return failed > 0 && failed >= sf->cfg.rate && 2u * done < syn;
+}
+
+static void start_alert(struct ts_synflood *sf, struct target *t, int trigger, int64_t now)
+{
+    struct ts_alert *a = &t->alert;
+    memset(a, 0, sizeof *a);
+    a->id = ++sf->next_id;
+    a->trigger = (uint8_t)trigger;
+    a->family = t->family;
+    memcpy(a->addr, t->addr, 16);
+    a->port = t->port;
+    a->start_ns = now;
+    uint32_t syn, done;
+    window_counts(t, &syn, &done);
+    a->syns = syn; /* the window that showed it */
+    a->completed = done;
+    t->active = true;
+    t->secs_closed = 0;
+    t->evicted_at_start = sf->evicted_total;
+    t->next_update_ns = now + UPDATE_NS;
+    t->half_open_armed = false; /* until the half-open count fell back */
+    sf->st.alerts++;
+    sf->st.active++;
+    track_peaks(sf, t);
+    emit(sf, t, TS_ALERT_START, now);
+}
+
+/* Start, update or end the target's alert, as its windows say at now. */
+static void evaluate(struct ts_synflood *sf, struct target *t, int64_t now)
+{
+    uint32_t stale = stale_half_open(t);
+    if (stale * 2 < sf->cfg.half_open)
+        t->half_open_armed = true;
+    track_peaks(sf, t);
+    if (!t->active) {
+        if (rate_rule(sf, t))
+            start_alert(sf, t, TS_TRIGGER_RATE, now);
+        else if (t->half_open_armed && stale >= sf->cfg.half_open)
+            start_alert(sf, t, TS_TRIGGER_HALF_OPEN, now);
+        else if (t->y >= CUSUM_H && __builtin_popcount(t->hot_bits) >= CUSUM_HOT_MIN)
+            start_alert(sf, t, TS_TRIGGER_SLOW, now);
+        return;
+    }
+    if (t->secs_closed >= END_SECS && t->fail_sum <= END_SECS * (t->mu + 1) &&
+        !rate_rule(sf, t)) {
+        t->alert.end_ns = t->last_hot_end_ns < now ? t->last_hot_end_ns : now;
+        if (t->alert.end_ns < t->alert.start_ns)
+            t->alert.end_ns = t->alert.start_ns;
+        emit(sf, t, TS_ALERT_END, now);
+        t->active = false;
+        t->y = 0;
+        t->hot_bits = 0;
+        t->quiet_secs = 0;
+        sf->st.active--;
+        return;
+    }
+    if (now >= t->next_update_ns) {
+        emit(sf, t, TS_ALERT_UPDATE, now);
+        t->next_update_ns = now + UPDATE_NS;
+    }
+}
+
+/* ----------------------------------------------------------------- events */
+
+static void move_clock(struct ts_synflood *sf, int64_t now)
+{
+    if (now > sf->now_ns)
+        sf->now_ns = now;
+}
+
+void ts_sf_attempt(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, int family,
+                   const uint8_t *src, int64_t ts_ns)
+{
+    move_clock(sf, ts_ns);
+    struct target *t = get_target(sf, addr, port, family, true);
+    if (!t)
+        return;
+    int64_t now = sf->now_ns;
+    roll(t, now);
+    t->last_event_ns = now;
+    t->fsyn[t->fine_slot & (FINE - 1)]++;
+    t->sec_syn++;
+    ts_hll_add(&t->hll, source_hash(src));
+    note_heavy(t, src);
+    t->sketch_dirty = true;
+    if (t->active)
+        t->alert.syns++;
+    else if (rate_rule(sf, t))
+        start_alert(sf, t, TS_TRIGGER_RATE, now); /* at once, not at the next slot */
+}
+
+/* The slot by which a server that sent SYN-ACK number k (0 = the first) at
+ * ts sends the next, or has dropped the handshake: 2^k s later, plus 100 ms
+ * and a sixteenth for timer slack, rounded up to a whole slot. */
+static int64_t deadline_slot(int64_t ts, unsigned k)
+{
+    int64_t rto = NS_PER_SEC << (k < RTO_MAX_SHIFT ? k : RTO_MAX_SHIFT);
+    int64_t d = ts + rto + rto / 16 + NS_PER_SEC / 10;
+    return d / DL_NS + 1;
+}
+
+static void add_half_open(struct target *t, int64_t ts, unsigned k)
+{
+    int64_t d = deadline_slot(ts, k);
+    if (d <= t->dl_slot || d - t->dl_slot >= DL_SLOTS)
+        return;
+    if (k == 0) {
+        t->young[d & (DL_SLOTS - 1)]++;
+        t->young_total++;
+    } else {
+        t->old[d & (DL_SLOTS - 1)]++;
+        t->old_total++;
+    }
+}
+
+/* The handshake whose SYN-ACK number k went out at ts is no longer where it
+ * was counted (completed, reset, or retransmitted again). */
+static void remove_half_open(struct target *t, int64_t ts, unsigned k)
+{
+    int64_t d = deadline_slot(ts, k);
+    if (d <= t->dl_slot || d - t->dl_slot >= DL_SLOTS)
+        return; /* its deadline passed: no longer counted */
+    uint32_t *c = k == 0 ? &t->young[d & (DL_SLOTS - 1)] : &t->old[d & (DL_SLOTS - 1)];
+    uint32_t *total = k == 0 ? &t->young_total : &t->old_total;
+    if (*c) {
+        (*c)--;
+        (*total)--;
+    }
+}
+
+static struct target *known_target(struct ts_synflood *sf, const uint8_t *addr, uint16_t port,
+                                   int family, int64_t ts_ns, bool active)
+{
+    move_clock(sf, ts_ns);
+    struct target *t = get_target(sf, addr, port, family, false);
+    if (t) {
+        roll(t, sf->now_ns);
+        if (active)
+            t->last_event_ns = sf->now_ns;
+    }
+    return t;
+}
+
+void ts_sf_answered(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, int family,
+                    int64_t ts_ns, int64_t prev_ns, unsigned k)
+{
+    struct target *t = known_target(sf, addr, port, family, ts_ns, true);
+    if (!t)
+        return;
+    if (k > 0)
+        remove_half_open(t, prev_ns, k - 1);
+    add_half_open(t, ts_ns, k);
+}
+
+unsigned ts_sf_answered_again(struct ts_synflood *sf, const uint8_t *addr, uint16_t port,
+                              int family, int64_t ts_ns)
+{
+    struct target *t = known_target(sf, addr, port, family, ts_ns, true);
+    if (!t)
+        return 0;
+    /* due: its deadline is within the slack ahead (the first waits are the
+     * ones a full table cuts short; a later one is taken as the second) */
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t *ring = pass == 0 ? t->young : t->old;
+        uint32_t *total = pass == 0 ? &t->young_total : &t->old_total;
+        for (int64_t d = t->dl_slot + 1; d <= t->dl_slot + 4; d++) {
+            uint32_t *c = &ring[d & (DL_SLOTS - 1)];
+            if (*c) {
+                (*c)--;
+                (*total)--;
+                unsigned k = pass == 0 ? 1 : 2;
+                add_half_open(t, sf->now_ns, k);
+                return k;
+            }
+        }
+    }
+    return 0;
+}
+
+void ts_sf_completed(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, int family,
+                     int64_t ts_ns, int64_t answered_ns, unsigned k)
+{
+    struct target *t = known_target(sf, addr, port, family, ts_ns, true);
+    if (!t)
+        return;
+    t->fdone[t->fine_slot & (FINE - 1)]++;
+    t->sec_done++;
+    if (answered_ns)
+        remove_half_open(t, answered_ns, k);
+    if (t->active)
+        t->alert.completed++;
+}
+
+void ts_sf_reset(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, int family,
+                 int64_t ts_ns, int64_t answered_ns, unsigned k)
+{
+    struct target *t = known_target(sf, addr, port, family, ts_ns, false);
+    if (t && answered_ns)
+        remove_half_open(t, answered_ns, k);
+}
+
+void ts_sf_advance(struct ts_synflood *sf, int64_t now_ns, uint64_t evicted_total)
+{
+    move_clock(sf, now_ns);
+    sf->evicted_total = evicted_total;
+    int64_t now = sf->now_ns;
+    if (now < sf->next_eval_ns)
+        return;
+    sf->next_eval_ns = (now / SLOT_NS + 1) * SLOT_NS;
+    uint32_t i = sf->lru_head;
+    while (i) {
+        struct target *t = &sf->t[i - 1];
+        i = t->next;
+        roll(t, now);
+        evaluate(sf, t, now);
+        if (!t->active && half_open(t) == 0 && t->y == 0 && now - t->last_event_ns > IDLE_NS)
+            drop_target(sf, t);
+    }
+}
+
+void ts_sf_finish(struct ts_synflood *sf, int64_t now_ns, uint64_t evicted_total)
+{
+    sf->next_eval_ns = 0;
+    ts_sf_advance(sf, now_ns, evicted_total);
+    for (uint32_t i = sf->lru_head; i; i = sf->t[i - 1].next) {
+        struct target *t = &sf->t[i - 1];
+        if (t->active) {
+            t->alert.ongoing = true;
+            emit(sf, t, TS_ALERT_UPDATE, sf->now_ns);
+        }
+    }
+}
+
+const struct ts_alert *ts_sf_next_alert(struct ts_synflood *sf)
+{
+    if (sf->qpos >= sf->nq) {
+        sf->qpos = sf->nq = 0;
+        return NULL;
+    }
+    return &sf->q[sf->qpos++];
+}
+
+void ts_sf_stats(const struct ts_synflood *sf, struct ts_sf_stats *out)
+{
+    *out = sf->st;
+    out->targets = sf->used;
+}
