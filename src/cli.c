@@ -11,7 +11,8 @@
 
 enum {
     OPT_FORMAT = 256, OPT_TIMELINE, OPT_DURATION, OPT_MSL, OPT_IDLE_TIMEOUT,
-    OPT_MAX_FLOWS, OPT_MEMCAP, OPT_FIN_TIMEOUT, OPT_SYN_TIMEOUT, OPT_STATS_INTERVAL
+    OPT_MAX_FLOWS, OPT_MEMCAP, OPT_FIN_TIMEOUT, OPT_SYN_TIMEOUT, OPT_STATS_INTERVAL,
+    OPT_SYN_FLOOD_RATE, OPT_SYN_FLOOD_HALF_OPEN, OPT_ALERTS_ONLY, OPT_CHECK, OPT_METRICS
 };
 
 static const struct option long_options[] = {
@@ -32,6 +33,11 @@ static const struct option long_options[] = {
     {"syn-timeout", required_argument, NULL, OPT_SYN_TIMEOUT},
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
     {"memcap", required_argument, NULL, OPT_MEMCAP},
+    {"syn-flood-rate", required_argument, NULL, OPT_SYN_FLOOD_RATE},
+    {"syn-flood-half-open", required_argument, NULL, OPT_SYN_FLOOD_HALF_OPEN},
+    {"alerts-only", no_argument, NULL, OPT_ALERTS_ONLY},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"metrics", required_argument, NULL, OPT_METRICS},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -82,6 +88,20 @@ const char *ts_cli_usage(void)
 "      --memcap BYTES     memory for connection state, suffixes k, M, G (default 256M);\n"
 "                         when full, the oldest half-open connection is written out first\n"
 "\n"
+"SYN floods (per target: server address and port):\n"
+"      --syn-flood-rate N  alert when failed SYNs reach N per second over 1 s and\n"
+"                         fewer than half of the attempts complete (default 200)\n"
+"      --syn-flood-half-open N  alert when N handshakes stay half-open for over\n"
+"                         1 s (default 128); slower floods are caught by a change\n"
+"                         detector; an alert ends after 10 s without flood\n"
+"      --alerts-only      write only the alert events (start, update, end) as\n"
+"                         NDJSON, one per line, each flushed at once\n"
+"      --check            monitoring-plugin mode: one status line with perfdata;\n"
+"                         exit 0 OK, 1 WARNING (a threshold half reached),\n"
+"                         2 CRITICAL (a SYN flood), 3 UNKNOWN (input or usage)\n"
+"      --metrics FILE     also write Prometheus textfile metrics to FILE, atomically\n"
+"                         (at the end; live, every 10 s too)\n"
+"\n"
 "  -q, --quiet            do not repeat input errors on standard error (the\n"
 "                         report's input.errors and the exit status still tell)\n"
 "  -v, --verbose          at the end, packets, connections and speed on standard error\n"
@@ -89,7 +109,8 @@ const char *ts_cli_usage(void)
 "  -V, --version          the version\n"
 "\n"
 "Exit status: 0 success; 1 the input could not be read or is damaged (what was\n"
-"read before the damage is still reported); 2 bad usage.\n";
+"read before the damage is still reported); 2 bad usage. With --check: the\n"
+"plugin's 0-3 above.\n";
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -228,6 +249,24 @@ int ts_cli_parse(int argc, char **argv, struct ts_options *o, char *errbuf, size
                 FAIL("--memcap: '%s' is not a size of at least 4096 bytes (suffixes k, M, G)",
                      optarg);
             break;
+        case OPT_SYN_FLOOD_RATE: {
+            char *end;
+            errno = 0;
+            double v = strtod(optarg, &end);
+            if (errno || *end || end == optarg || !isfinite(v) || v < 1 || v > 1e9)
+                FAIL("--syn-flood-rate: '%s' is not a number of SYNs per second from 1 to 1e9",
+                     optarg);
+            o->cfg.syn_flood_rate = v;
+            break;
+        }
+        case OPT_SYN_FLOOD_HALF_OPEN:
+            if (parse_u64(optarg, UINT32_MAX, &u) < 0 || u == 0)
+                FAIL("--syn-flood-half-open: '%s' is not a positive whole number", optarg);
+            o->cfg.syn_flood_half_open = (uint32_t)u;
+            break;
+        case OPT_ALERTS_ONLY: o->alerts_only = true; break;
+        case OPT_CHECK: o->check = true; break;
+        case OPT_METRICS: o->metrics_file = optarg; break;
         case 'q': o->quiet = true; break;
         case 'v': o->verbose++; break;
         case 'h': o->help = true; break;
@@ -263,8 +302,15 @@ int ts_cli_parse(int argc, char **argv, struct ts_options *o, char *errbuf, size
         if (!o->filter)
             FAIL("out of memory");
     }
+    if (o->check && o->alerts_only)
+        FAIL("--check and --alerts-only are two different outputs: give one");
+    if (o->check && (o->format_set || o->output || o->timeline))
+        FAIL("--check writes one status line: no --format, -o or --timeline with it");
+    if (o->alerts_only && o->format_set && o->format != TS_FORMAT_NDJSON)
+        FAIL("--alerts-only writes NDJSON: no --format %s with it",
+             o->format == TS_FORMAT_TEXT ? "text" : "json");
     if (!o->format_set)
-        o->format = o->iface ? TS_FORMAT_NDJSON : TS_FORMAT_JSON;
+        o->format = o->iface || o->alerts_only ? TS_FORMAT_NDJSON : TS_FORMAT_JSON;
     return 0;
 }
 

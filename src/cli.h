@@ -22,6 +22,9 @@ struct ts_options {
     enum ts_format format;
     bool format_set;
     bool timeline;
+    bool alerts_only;        /* --alerts-only: NDJSON alert events only */
+    bool check;              /* --check: monitoring-plugin status line and exit status */
+    const char *metrics_file;/* --metrics: Prometheus textfile */
     uint64_t count;          /* -c, 0 = all */
     int64_t duration_ns;     /* --duration, 0 = no limit */
     struct ts_config cfg;

@@ -19,6 +19,9 @@
 #include "tcpstates.h"
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2 };
+enum { CHECK_UNKNOWN = 3 }; /* --check: a problem that is not the network's */
+
+#define METRICS_EVERY_NS (10 * TS_NS_PER_SEC)
 
 /* The one mutable global: what the last signal asked for. */
 enum { SIG_NONE = 0, SIG_STATS = 1, SIG_STOP = 2 };
@@ -80,6 +83,47 @@ static void drain(struct ts_analyzer *a, struct ts_report *r, uint64_t *reported
         ts_report_flow(r, f);
         (*reported)++;
     }
+    const struct ts_alert *al;
+    while ((al = ts_analyzer_next_alert(a)) != NULL)
+        ts_report_alert(r, al);
+}
+
+/* --check speaks the plugin's language even about its own problems. */
+static bool wants_check(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--check") == 0)
+            return true;
+    return false;
+}
+
+static int fail(bool check, int status, const char *what, const char *why)
+{
+    if (check) {
+        printf("TCPSTATES UNKNOWN - %s%s%s\n", what ? what : "", what ? ": " : "", why);
+        return CHECK_UNKNOWN;
+    }
+    if (what)
+        fprintf(stderr, "tcpstates: %s: %s\n", what, why);
+    else
+        fprintf(stderr, "tcpstates: %s\n", why);
+    if (status == EXIT_USAGE)
+        fprintf(stderr, "Try 'tcpstates --help' for more information.\n");
+    return status;
+}
+
+static int write_metrics(const struct ts_options *o, struct ts_analyzer *a,
+                         const struct ts_report *rep, const struct ts_report_input *in)
+{
+    char err[256];
+    size_t n;
+    const struct ts_alert *al = ts_report_alerts(rep, &n);
+    if (ts_report_metrics(o->metrics_file, in, ts_analyzer_summary(a), al, n, err,
+                          sizeof err) < 0) {
+        fprintf(stderr, "tcpstates: %s: %s\n", o->metrics_file, err);
+        return -1;
+    }
+    return 0;
 }
 
 static int by_recent(const void *x, const void *y)
@@ -132,9 +176,8 @@ int main(int argc, char **argv)
     struct ts_options o;
     char err[512];
     if (ts_cli_parse(argc, argv, &o, err, sizeof err) < 0) {
-        fprintf(stderr, "tcpstates: %s\nTry 'tcpstates --help' for more information.\n", err);
         ts_cli_free(&o);
-        return EXIT_USAGE;
+        return fail(wants_check(argc, argv), EXIT_USAGE, NULL, err);
     }
     if (o.help) {
         fputs(ts_cli_usage(), stdout);
@@ -153,30 +196,27 @@ int main(int argc, char **argv)
     int rc = live ? ts_capture_open_live(&cap, o.iface, o.promisc, snaplen, err, sizeof err)
                   : ts_capture_open_file(&cap, o.read_file, err, sizeof err);
     if (rc < 0) {
-        fprintf(stderr, "tcpstates: %s: %s\n", source, err);
         ts_cli_free(&o);
-        return EXIT_INPUT;
+        return fail(o.check, EXIT_INPUT, source, err);
     }
     if (o.filter && ts_capture_set_filter(cap, o.filter, err, sizeof err) < 0) {
-        fprintf(stderr, "tcpstates: %s\nTry 'tcpstates --help' for more information.\n", err);
         ts_capture_close(cap);
         ts_cli_free(&o);
-        return EXIT_USAGE;
+        return fail(o.check, EXIT_USAGE, NULL, err);
     }
     FILE *out = stdout;
     if ((o.write_file && ts_capture_dump_to(cap, o.write_file, err, sizeof err) < 0) ||
         (o.output && !(out = fopen(o.output, "w")))) {
-        fprintf(stderr, "tcpstates: %s: %s\n", o.output && !out ? o.output : o.write_file,
-                o.output && !out ? strerror(errno) : err);
+        int st = fail(o.check, EXIT_INPUT, o.output && !out ? o.output : o.write_file,
+                      o.output && !out ? strerror(errno) : err);
         ts_capture_close(cap);
         ts_cli_free(&o);
-        return EXIT_INPUT;
+        return st;
     }
     if (live && drop_privileges(o.user, err, sizeof err) < 0) {
-        fprintf(stderr, "tcpstates: %s\n", err);
         ts_capture_close(cap);
         ts_cli_free(&o);
-        return EXIT_USAGE;
+        return fail(o.check, EXIT_USAGE, NULL, err);
     }
 
     /* A fresh hash seed each run: traffic cannot be crafted to collide in the
@@ -189,11 +229,34 @@ int main(int argc, char **argv)
     int dlt = ts_capture_datalink(cap);
     struct ts_analyzer *a;
     struct ts_report *rep;
+    struct ts_report_options ro = {
+        .fmt = o.format,
+        .timeline = o.timeline,
+        .alerts_only = o.alerts_only,
+        .check = o.check,
+        .dc = dc,
+        .syn_flood_rate = o.cfg.syn_flood_rate,
+        .syn_flood_half_open = o.cfg.syn_flood_half_open,
+    };
     if (ts_analyzer_new(&a, &o.cfg, dlt, err, sizeof err) < 0 ||
-        ts_report_open(&rep, o.format, out, o.timeline, &dc, err, sizeof err) < 0) {
-        fprintf(stderr, "tcpstates: %s\n", err);
-        return EXIT_INPUT;
-    }
+        ts_report_open(&rep, out, &ro, err, sizeof err) < 0)
+        return fail(o.check, EXIT_INPUT, NULL, err);
+    /* a link type we do not decode is named by its number */
+    char linkname[48];
+    const char *known = ts_decode_link_name(dlt);
+    if (strcmp(known, "UNKNOWN") == 0)
+        snprintf(linkname, sizeof linkname, "DLT_%d (not decoded)", dlt);
+    else
+        snprintf(linkname, sizeof linkname, "%s", known);
+    struct ts_input_error errors[TS_MAX_INPUT_ERRORS];
+    unsigned nerrors = 0;
+    struct ts_report_input in = {
+        .source = source,
+        .linktype = linkname,
+        .stats = ts_analyzer_stats(a),
+        .errors = errors,
+        .nerrors = 0,
+    };
     install_signals();
     clock_t started = clock();
     int64_t stats_every = o.stats_interval_ns;
@@ -204,9 +267,7 @@ int main(int argc, char **argv)
     }
     int64_t mono_start = clock_ns(CLOCK_MONOTONIC);
     int64_t next_stats = mono_start + stats_every, next_tick = mono_start + TS_NS_PER_SEC;
-
-    struct ts_input_error errors[TS_MAX_INPUT_ERRORS];
-    unsigned nerrors = 0;
+    int64_t next_metrics = mono_start + METRICS_EVERY_NS;
     bool trace = o.timeline && o.format == TS_FORMAT_TEXT;
     uint64_t n = 0, reported = 0;
     int64_t first_ns = 0;
@@ -225,6 +286,10 @@ int main(int argc, char **argv)
                 ts_analyzer_tick(a, clock_ns(CLOCK_REALTIME));
                 drain(a, rep, &reported);
                 next_tick = mono + TS_NS_PER_SEC;
+            }
+            if (o.metrics_file && mono >= next_metrics) {
+                write_metrics(&o, a, rep, &in);
+                next_metrics = mono + METRICS_EVERY_NS;
             }
             if (signal_request == SIG_STATS || (stats_every && mono >= next_stats)) {
                 if (signal_request == SIG_STATS)
@@ -251,6 +316,7 @@ int main(int argc, char **argv)
     if (rc < 0) {
         snprintf(errors[nerrors].message, sizeof errors[nerrors].message, "%s", err);
         nerrors++;
+        in.nerrors = nerrors;
         if (!o.quiet)
             fprintf(stderr, "tcpstates: %s: %s\n", source, err);
     }
@@ -259,21 +325,8 @@ int main(int argc, char **argv)
         ts_report_set_live(rep, false);
     ts_analyzer_finish(a);
     drain(a, rep, &reported);
-    /* a link type we do not decode is named by its number */
-    char linkname[48];
-    const char *known = ts_decode_link_name(dlt);
-    if (strcmp(known, "UNKNOWN") == 0)
-        snprintf(linkname, sizeof linkname, "DLT_%d (not decoded)", dlt);
-    else
-        snprintf(linkname, sizeof linkname, "%s", known);
-    struct ts_report_input in = {
-        .source = source,
-        .linktype = linkname,
-        .stats = ts_analyzer_stats(a),
-        .errors = errors,
-        .nerrors = nerrors,
-    };
-    ts_report_close(rep, &in, ts_analyzer_summary(a));
+    bool metrics_failed = o.metrics_file && write_metrics(&o, a, rep, &in) < 0;
+    int check_status = ts_report_close(rep, &in, ts_analyzer_summary(a));
     if (o.verbose) {
         const struct ts_input_stats *st = ts_analyzer_stats(a);
         double secs = (double)(clock() - started) / CLOCKS_PER_SEC;
@@ -286,7 +339,9 @@ int main(int argc, char **argv)
     ts_analyzer_free(a);
     ts_capture_close(cap);
     ts_cli_free(&o);
-    int status = nerrors ? EXIT_INPUT : EXIT_OK;
+    int status = nerrors || metrics_failed ? EXIT_INPUT : EXIT_OK;
+    if (o.check)
+        status = check_status;
     if (out != stdout && fclose(out) != 0) {
         fprintf(stderr, "tcpstates: %s: %s\n", o.output, strerror(errno));
         status = EXIT_INPUT;

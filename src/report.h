@@ -35,9 +35,25 @@ struct ts_live_stats {
     uint64_t flows_tracked, memory, flows_reported;
 };
 
-int ts_report_open(struct ts_report **out, enum ts_format fmt, FILE *fp, bool timeline,
-                   const struct ts_detect_config *dc, char *errbuf, size_t errlen);
+/* What to write and how. */
+struct ts_report_options {
+    enum ts_format fmt;
+    bool timeline;
+    bool alerts_only;            /* NDJSON alert events only, each flushed at once */
+    bool check;                  /* only the monitoring-plugin status line, at the end */
+    struct ts_detect_config dc;
+    double syn_flood_rate;       /* the alert thresholds, for --check's levels */
+    uint32_t syn_flood_half_open;
+};
+
+int ts_report_open(struct ts_report **out, FILE *fp, const struct ts_report_options *ro,
+                   char *errbuf, size_t errlen);
 void ts_report_flow(struct ts_report *r, const struct ts_flow *f);
+/* An alert event: written at once in NDJSON, kept (its latest event) for the
+ * document, the text table, --check and --metrics. */
+void ts_report_alert(struct ts_report *r, const struct ts_alert *a);
+/* The alerts so far, the latest event of each, in order of start. */
+const struct ts_alert *ts_report_alerts(const struct ts_report *r, size_t *n);
 /* One line per packet (text --timeline only). */
 void ts_report_trace(struct ts_report *r, const struct ts_packet_trace *t);
 /* Live: a stats event (NDJSON), or a redraw of the connections being
@@ -48,17 +64,20 @@ void ts_report_stats(struct ts_report *r, const struct ts_live_stats *st,
  * text, only the redraws are written. Off again before the final report. */
 void ts_report_set_live(struct ts_report *r, bool on);
 
-/* Write the end of the report and free it. */
-void ts_report_close(struct ts_report *r, const struct ts_report_input *in,
-                     const struct ts_summary *s);
+/* Write the end of the report and free it. Returns the exit status the
+ * report decided: with --check the plugin's 0 OK .. 3 UNKNOWN, else 0. */
+int ts_report_close(struct ts_report *r, const struct ts_report_input *in,
+                    const struct ts_summary *s);
 
 /* The two writers behind it. */
 struct ts_report_json;
 struct ts_report_json *ts_report_json_open(FILE *fp, bool ndjson, bool timeline,
                                            const struct ts_detect_config *dc);
 void ts_report_json_flow(struct ts_report_json *r, const struct ts_flow *f);
+void ts_report_json_alert(struct ts_report_json *r, const struct ts_alert *a);
 void ts_report_json_close(struct ts_report_json *r, const struct ts_report_input *in,
-                          const struct ts_summary *s);
+                          const struct ts_summary *s, const struct ts_alert *alerts,
+                          size_t nalerts);
 void ts_report_json_stats(struct ts_report_json *r, const struct ts_live_stats *st);
 void ts_report_json_set_live(struct ts_report_json *r, bool on);
 
@@ -68,9 +87,24 @@ struct ts_report_text *ts_report_text_open(FILE *fp, bool timeline,
 void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f);
 void ts_report_text_trace(struct ts_report_text *r, const struct ts_packet_trace *t);
 void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input *in,
-                          const struct ts_summary *s);
+                          const struct ts_summary *s, const struct ts_alert *alerts,
+                          size_t nalerts);
 void ts_report_text_live(struct ts_report_text *r, const struct ts_live_stats *st,
-                         const struct ts_flow *const *flows, size_t nflows);
+                         const struct ts_flow *const *flows, size_t nflows,
+                         const struct ts_alert *alerts, size_t nalerts);
+
+/* --check: the one status line of a monitoring plugin (Nagios/Icinga), with
+ * perfdata; returns 0 OK, 1 WARNING, 2 CRITICAL or 3 UNKNOWN. */
+int ts_report_check(FILE *fp, const struct ts_report_input *in, const struct ts_summary *s,
+                    const struct ts_alert *alerts, size_t nalerts, double rate,
+                    uint32_t half_open);
+
+/* --metrics: Prometheus textfile-collector metrics, written to a temporary
+ * file beside path and renamed over it (readers never see half a file).
+ * Returns 0, or -1 with the reason in errbuf. */
+int ts_report_metrics(const char *path, const struct ts_report_input *in,
+                      const struct ts_summary *s, const struct ts_alert *alerts,
+                      size_t nalerts, char *errbuf, size_t errlen);
 void ts_report_text_set_live(struct ts_report_text *r, bool on);
 
 /* Shared wording: an address as text, close.by / close.how names. */

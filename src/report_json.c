@@ -156,6 +156,50 @@ static void flow_json(struct ts_report_json *r, const struct ts_flow *f)
     ts_jw_obj_end(w);
 }
 
+/* An alert event (SPEC.md "Alerts"), with what else the detector knows. */
+static void alert_json(struct ts_jw *w, const struct ts_alert *a, bool event)
+{
+    char ip[64];
+    ts_jw_obj(w, NULL);
+    if (event)
+        ts_jw_str(w, "event_type", "alert");
+    ts_jw_str(w, "type", "syn_flood");
+    ts_jw_int(w, "id", (int64_t)a->id);
+    ts_report_addr(a->addr, a->family, ip, sizeof ip);
+    ts_jw_obj(w, "target");
+    ts_jw_str(w, "ip", ip);
+    ts_jw_int(w, "port", a->port);
+    ts_jw_obj_end(w);
+    ts_jw_str(w, "status", ts_alert_status_name(a->status));
+    ts_jw_bool(w, "ongoing", a->ongoing);
+    ts_jw_str(w, "trigger", ts_alert_trigger_name(a->trigger));
+    ts_jw_time(w, "ts", a->ts_ns);
+    ts_jw_time(w, "start_ts", a->start_ns);
+    if (a->status == TS_ALERT_END)
+        ts_jw_time(w, "end_ts", a->end_ns);
+    else
+        ts_jw_null(w, "end_ts");
+    ts_jw_int(w, "syn_rate", (int64_t)(a->syn_rate + 0.5));
+    ts_jw_int(w, "failed_rate", (int64_t)(a->failed_rate + 0.5));
+    ts_jw_int(w, "peak_syn_rate", (int64_t)(a->peak_syn_rate + 0.5));
+    ts_jw_int(w, "half_open", a->half_open);
+    ts_jw_int(w, "peak_half_open", a->peak_half_open);
+    ts_jw_int(w, "syns", (int64_t)a->syns);
+    ts_jw_int(w, "completed", (int64_t)a->completed);
+    ts_jw_int(w, "distinct_sources", (int64_t)a->distinct_sources);
+    ts_jw_int(w, "evicted", (int64_t)a->evicted);
+    ts_jw_arr(w, "top_sources");
+    for (unsigned i = 0; i < a->ntop; i++) {
+        ts_report_addr(a->top[i].addr, a->family, ip, sizeof ip);
+        ts_jw_obj(w, NULL);
+        ts_jw_str(w, "ip", ip);
+        ts_jw_int(w, "syns", (int64_t)a->top[i].syns);
+        ts_jw_obj_end(w);
+    }
+    ts_jw_arr_end(w);
+    ts_jw_obj_end(w);
+}
+
 struct ts_report_json *ts_report_json_open(FILE *fp, bool ndjson, bool timeline,
                                            const struct ts_detect_config *dc)
 {
@@ -183,6 +227,18 @@ void ts_report_json_flow(struct ts_report_json *r, const struct ts_flow *f)
     r->nflows++;
     if (r->live)
         fflush(r->fp);
+}
+
+/* NDJSON: the event as it happens, flushed at once (monitoring pipes wait
+ * for it); a document lists every alert at its end instead. */
+void ts_report_json_alert(struct ts_report_json *r, const struct ts_alert *a)
+{
+    if (!r->ndjson)
+        return;
+    alert_json(&r->w, a, true);
+    ts_jw_raw(&r->w, "\n");
+    emit(r);
+    fflush(r->fp);
 }
 
 static void input_json(struct ts_jw *w, const struct ts_report_input *in)
@@ -236,17 +292,28 @@ static void summary_json(struct ts_jw *w, const struct ts_summary *s)
     ts_jw_int(w, "handshakes", (int64_t)s->handshakes);
     ts_jw_int(w, "resets", (int64_t)s->resets);
     ts_jw_int(w, "midstream", (int64_t)s->midstream);
-    ts_jw_int(w, "alerts", 0);
+    ts_jw_int(w, "alerts", (int64_t)s->alerts);
     ts_jw_int(w, "evicted", (int64_t)s->evicted);
     ts_jw_int(w, "idle_expired", (int64_t)s->idle_expired);
+    ts_jw_obj(w, "syn_flood");
+    ts_jw_int(w, "alerts_active", (int64_t)s->alerts_active);
+    ts_jw_int(w, "peak_syn_rate", (int64_t)(s->peak_syn_rate + 0.5));
+    ts_jw_int(w, "peak_failed_rate", (int64_t)(s->peak_failed_rate + 0.5));
+    ts_jw_int(w, "peak_half_open", s->peak_half_open);
+    ts_jw_int(w, "targets", (int64_t)s->flood_targets);
+    ts_jw_int(w, "targets_evicted", (int64_t)s->flood_targets_evicted);
+    ts_jw_obj_end(w);
     ts_jw_obj_end(w);
 }
 
 void ts_report_json_close(struct ts_report_json *r, const struct ts_report_input *in,
-                          const struct ts_summary *s)
+                          const struct ts_summary *s, const struct ts_alert *alerts,
+                          size_t nalerts)
 {
     struct ts_jw *w = &r->w;
-    if (r->ndjson) {
+    if (!in) {
+        /* --alerts-only: the events were the report */
+    } else if (r->ndjson) {
         ts_jw_obj(w, NULL);
         ts_jw_str(w, "event_type", "summary");
         input_json(w, in);
@@ -260,7 +327,13 @@ void ts_report_json_close(struct ts_report_json *r, const struct ts_report_input
         input_json(w, in);
         ts_jw_raw(w, "\n");
         summary_json(w, s);
-        ts_jw_raw(w, ",\n\"alerts\":[]}\n");
+        ts_jw_raw(w, ",\n\"alerts\":[");
+        for (size_t i = 0; i < nalerts; i++) {
+            ts_jw_raw(w, i ? ",\n" : "\n");
+            w->comma = false;
+            alert_json(w, &alerts[i], false);
+        }
+        ts_jw_raw(w, nalerts ? "\n]}\n" : "]}\n");
     }
     emit(r);
     fflush(r->fp);

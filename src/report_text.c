@@ -1,5 +1,6 @@
 /* report_text.c - the report for people: one row per connection with both
- * endpoints' states, then the state counts netstat users know; with
+ * endpoints' states, then the state counts netstat users know, then the
+ * alerts (SYN floods); with
  * --timeline, one line per packet before it (flags, relative seq/ack and the
  * transitions the packet caused). */
 #include "report.h"
@@ -205,8 +206,38 @@ void ts_report_text_trace(struct ts_report_text *r, const struct ts_packet_trace
     fputc('\n', r->fp);
 }
 
+/* One alert in words: target, when, how strong, what the sources were. */
+static void alert_text(FILE *o, const struct ts_alert *a)
+{
+    char ip[64], start[32], end[32];
+    ts_report_addr(a->addr, a->family, ip, sizeof ip);
+    seconds(a->start_ns, start, sizeof start);
+    if (a->status == TS_ALERT_END)
+        seconds(a->end_ns, end, sizeof end);
+    fprintf(o, "  SYN flood #%llu on %s%s%s:%u (%s): started %s, %s%s\n",
+            (unsigned long long)a->id, a->family == 6 ? "[" : "", ip, a->family == 6 ? "]" : "",
+            a->port, ts_alert_trigger_name(a->trigger), start,
+            a->status == TS_ALERT_END ? "ended " : "still on", a->status == TS_ALERT_END ? end : "");
+    fprintf(o, "    peak %.0f SYN/s, now %.0f SYN/s (%.0f failed); %u half-open (peak %u); "
+               "%llu SYNs, %llu completed; ~%llu sources",
+            a->peak_syn_rate, a->syn_rate, a->failed_rate, a->half_open, a->peak_half_open,
+            (unsigned long long)a->syns, (unsigned long long)a->completed,
+            (unsigned long long)a->distinct_sources);
+    if (a->evicted)
+        fprintf(o, "; %llu connections evicted", (unsigned long long)a->evicted);
+    fputc('\n', o);
+    for (unsigned i = 0; i < a->ntop; i++) {
+        ts_report_addr(a->top[i].addr, a->family, ip, sizeof ip);
+        fprintf(o, "%s %s %llu", i ? "," : "    top sources:", ip,
+                (unsigned long long)a->top[i].syns);
+    }
+    if (a->ntop)
+        fputc('\n', o);
+}
+
 void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input *in,
-                          const struct ts_summary *s)
+                          const struct ts_summary *s, const struct ts_alert *alerts,
+                          size_t nalerts)
 {
 
     if (r->nflows == 0)
@@ -245,6 +276,15 @@ void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input
     fprintf(r->fp, "; %llu handshakes, %llu reset, %llu midstream\n",
             (unsigned long long)s->handshakes, (unsigned long long)s->resets,
             (unsigned long long)s->midstream);
+    if (nalerts) {
+        fprintf(r->fp, "\nAlerts:\n");
+        for (size_t i = 0; i < nalerts; i++)
+            alert_text(r->fp, &alerts[i]);
+    } else {
+        fprintf(r->fp, "\nAlerts: none (peak %.0f failed SYN/s and %u half-open at one "
+                       "target)\n",
+                s->peak_failed_rate, s->peak_half_open);
+    }
     for (unsigned i = 0; i < in->nerrors; i++)
         fprintf(r->fp, "error: %s\n", in->errors[i].message);
     fflush(r->fp);
@@ -264,7 +304,8 @@ void ts_report_text_set_live(struct ts_report_text *r, bool on)
 /* The live view, like top: clear the terminal, then the numbers and one row
  * per connection being tracked (most recently active first). */
 void ts_report_text_live(struct ts_report_text *r, const struct ts_live_stats *st,
-                         const struct ts_flow *const *flows, size_t nflows)
+                         const struct ts_flow *const *flows, size_t nflows,
+                         const struct ts_alert *alerts, size_t nalerts)
 {
     FILE *o = r->fp;
     fprintf(o, "\033[H\033[2J");
@@ -276,6 +317,9 @@ void ts_report_text_live(struct ts_report_text *r, const struct ts_live_stats *s
     fprintf(o, "; %llu connections open, %llu ended; %llu KiB\n\n",
             (unsigned long long)st->flows_tracked, (unsigned long long)st->flows_reported,
             (unsigned long long)(st->memory / 1024));
+    for (size_t i = 0; i < nalerts; i++)
+        if (alerts[i].status != TS_ALERT_END)
+            alert_text(o, &alerts[i]);
     fprintf(o, "%5s  %-28s %-28s %-12s %-12s %8s %12s\n", "ID", "CLIENT", "SERVER", "CLIENT",
             "SERVER", "PKTS", "IDLE");
     for (size_t i = 0; i < nflows; i++) {

@@ -31,22 +31,30 @@ static void run(const uint8_t *data, size_t size, enum ts_format fmt, FILE *out)
         return;
     }
     struct ts_detect_config dc = {cfg.syn_timeout_ns, cfg.fin_timeout_ns};
-    if (ts_report_open(&rep, fmt, out, true, &dc, err, sizeof err) < 0) {
+    struct ts_report_options ro = {.fmt = fmt, .timeline = true, .dc = dc,
+                                   .syn_flood_rate = cfg.syn_flood_rate,
+                                   .syn_flood_half_open = cfg.syn_flood_half_open};
+    if (ts_report_open(&rep, out, &ro, err, sizeof err) < 0) {
         ts_analyzer_free(a);
         ts_capture_close(cap);
         return;
     }
     struct ts_capture_packet p;
     const struct ts_flow *f;
+    const struct ts_alert *al;
     while (ts_capture_next(cap, &p, err, sizeof err) == 1) {
         if (ts_analyzer_packet(a, p.ts_ns, p.data, p.caplen, p.len) == 1)
             ts_report_trace(rep, ts_analyzer_trace(a));
         while ((f = ts_analyzer_next_done(a)) != NULL)
             ts_report_flow(rep, f);
+        while ((al = ts_analyzer_next_alert(a)) != NULL)
+            ts_report_alert(rep, al);
     }
     ts_analyzer_finish(a);
     while ((f = ts_analyzer_next_done(a)) != NULL)
         ts_report_flow(rep, f);
+    while ((al = ts_analyzer_next_alert(a)) != NULL)
+        ts_report_alert(rep, al);
     struct ts_report_input in = {.source = "fuzz", .linktype = "x",
                                  .stats = ts_analyzer_stats(a), .errors = NULL, .nerrors = 0};
     ts_report_close(rep, &in, ts_analyzer_summary(a));
