@@ -416,7 +416,8 @@ Test(live, every_connection_is_one_flow_event)
     for (int i = 0; i < e.n; i++) {
         cr_assert_not_null(e.ev[i], "line %d is not JSON", i + 1);
         const char *t = str(e.ev[i], "event_type");
-        cr_expect(!strcmp(t, "flow") || !strcmp(t, "stats") || !strcmp(t, "summary"),
+        cr_expect(!strcmp(t, "flow") || !strcmp(t, "stats") || !strcmp(t, "summary") ||
+                      !strcmp(t, "alert"),
                   "line %d: event_type '%s'", i + 1, t);
         flows += is_event(e.ev[i], "flow");
         summaries += is_event(e.ev[i], "summary");
@@ -580,6 +581,60 @@ Test(live, syn_flood_server_states_match_kernel)
     cr_expect_eq(no_half_open, 0, "%d SYN_RCVD flows aged %.1f s lack half_open", no_half_open,
                  aged);
     free_events(&e);
+}
+
+/* Case 5 as an alert: the 200 SYNs (sent within milliseconds, none ever
+ * completed) reach the default rate of 200 failed SYNs in a second: one
+ * SYN flood alert on the server, within a second, from the one source. The
+ * same from --alerts-only (nothing else, flushed while it ran) and from
+ * --check (CRITICAL, exit 2) with its metrics file. */
+Test(live, syn_flood_alert_monitoring_outputs)
+{
+    const char *d = live(NULL);
+    double start = when(d, "flood_start");
+    const char *files[] = {"tcpstates.ndjson", "alerts.ndjson"};
+    for (int f = 0; f < 2; f++) {
+        struct events e = load_events(d, files[f]);
+        int starts = 0, others = 0;
+        for (int i = 0; i < e.n; i++) {
+            if (!e.ev[i] || !is_event(e.ev[i], "alert")) {
+                others++;
+                continue;
+            }
+            if (strcmp(str(e.ev[i], "status"), "start"))
+                continue;
+            starts++;
+            cr_expect_str_eq(str(e.ev[i], "target.ip"), S4, "%s", files[f]);
+            cr_expect_eq(num(e.ev[i], "target.port"), 8080, "%s", files[f]);
+            double delay = dbl(e.ev[i], "ts") - start;
+            cr_expect(delay >= 0 && delay < 1.0, "%s: alert %.3f s after the flood began",
+                      files[f], delay);
+            json_object *top = ts_test_get(e.ev[i], "top_sources");
+            cr_expect(top && json_object_array_length(top) >= 1 &&
+                          !strcmp(str(json_object_array_get_idx(top, 0), "ip"), NOBODY),
+                      "%s: the flood's one source is not named", files[f]);
+        }
+        cr_expect_eq(starts, 1, "%s: %d alerts started", files[f], starts);
+        if (f == 1)
+            cr_expect_eq(others, 0, "--alerts-only wrote %d other lines", others);
+        free_events(&e);
+    }
+    char *st = read_text(d, "alerts.status");
+    cr_expect(st && atoi(st) == 0, "--alerts-only exit %s", st ? st : "?");
+    free(st);
+    st = read_text(d, "check.status");
+    cr_expect(st && atoi(st) == 2, "--check exit %s (want 2, CRITICAL)", st ? st : "?");
+    free(st);
+    char *line = read_text(d, "check.txt");
+    char want[96];
+    snprintf(want, sizeof want, "TCPSTATES CRITICAL - SYN flood on %s:8080 (", S4);
+    cr_expect(line && !strncmp(line, want, strlen(want)), "--check said: %s",
+              line ? line : "nothing");
+    free(line);
+    char *prom = read_text(d, "live.prom");
+    cr_expect(prom && strstr(prom, "\ntcpstates_syn_flood_alerts_total 1\n"),
+              "metrics: %s", prom ? prom : "no file");
+    free(prom);
 }
 
 /* Case 6: the quiet interface.  Nothing was sent after case 1 until its flow

@@ -27,6 +27,8 @@
 #   case 1  41001  normal close, client first; `ss` right after it closes
 #                  (ss_case1_*): client TIME-WAIT, server gone;
 #   case 6  pause  nothing is sent until tcpstates has written case 1's flow
+#   (during case 5 two more run: --alerts-only until SIGINT, and
+#   --check --metrics live.prom --duration 8)
 #                  (its TIME_WAIT expires after 2 x MSL = 4 s); the NDJSON file
 #                  is copied the moment the line is there (pause.ndjson);
 #   case 2  41002  the server never closes: client FIN-WAIT-2, server CLOSE-WAIT;
@@ -224,6 +226,16 @@ client 41004 8081 refused
 stamp cases_done
 
 # ------------------------------------------------------------------ case 5: SYN flood
+# two more watchers of the same interface, as monitoring runs them: alert
+# events only (until SIGINT), and the plugin check with metrics for 8 s
+ip netns exec "$NS_C" "$BIN" -i lvc0 -Z root --alerts-only >"$OUT/alerts.ndjson" 2>"$OUT/alerts.err" &
+AL_PID=$!; PIDS="$PIDS $AL_PID"
+ip netns exec "$NS_C" "$BIN" -i lvc0 -Z root --check --metrics "$OUT/live.prom" --duration 8 \
+    >"$OUT/check.txt" 2>"$OUT/check.err" &
+CK_PID=$!; PIDS="$PIDS $CK_PID"
+until_ok 10000 handlers_installed $AL_PID || die "tcpstates --alerts-only did not start"
+until_ok 10000 handlers_installed $CK_PID || die "tcpstates --check did not start"
+sleep 0.5 # their capture is open once their handlers are; a margin for the filter
 stamp flood_start
 nsx "$NS_C" timeout 15 "$PY" "$HERE/peers.py" flood --src $NOBODY --dst $S4 --dport 8080 \
     --sport-base $FLOOD_BASE --count $FLOOD_COUNT >>"$OUT/flood.log" 2>&1 || die "the SYN flood failed"
@@ -233,6 +245,14 @@ syn_recv_count >"$OUT/flood.count"
 log "flood: $(cat "$OUT/flood.count") SYN-RECV sockets"
 # let the half-open connections age past --syn-timeout (3 s) with a margin
 sleep 5
+st=0; wait $CK_PID || st=$?
+forget $CK_PID
+echo $st >"$OUT/check.status"
+log "tcpstates --check exited with $st: $(cat "$OUT/check.txt")"
+kill -INT $AL_PID
+st=0; wait $AL_PID || st=$?
+forget $AL_PID
+echo $st >"$OUT/alerts.status"
 
 # ------------------------------------------------------------------ snapshot, SIGINT
 snapshot final
