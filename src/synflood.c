@@ -16,8 +16,10 @@
  *   - distinct sources (HyperLogLog) and the heaviest sources (space-saving,
  *     Metwally et al. 2005) since the target was last quiet.
  * An alert starts when one of three rules holds:
- *   rate      failed SYNs over the last 1 s >= --syn-flood-rate, and fewer than
- *             half of the attempts in it completed;
+ *   rate      failed SYNs over a second >= --syn-flood-rate, and fewer than
+ *             half of those attempts completed; an attempt counts as failed
+ *             once it is 300 ms old (a round trip's allowance: a flash crowd's
+ *             handshakes in flight are not failures);
  *   half_open handshakes half-open for over 1 s >= --syn-flood-half-open
  *             (re-armed only once they fell below half of it again);
  *   slow      y >= CUSUM_H with failed SYNs above mu + K in 5 of the last 10 s.
@@ -42,6 +44,7 @@
 #define SLOT_NS (NS_PER_SEC / 10) /* fine slots of 100 ms */
 #define FINE 16                   /* fine slots kept (a power of 2 > WINDOW) */
 #define WINDOW 10                 /* whole fine slots in the sliding window: 1 s */
+#define GRACE 3                   /* slots an attempt may wait for completion (+ the current) */
 #define DL_NS (NS_PER_SEC / 4)    /* deadline slots of 250 ms ... */
 #define DL_SLOTS 256              /* ... 64 s of them (deadlines are <= 35 s ahead) */
 #define RTO_MAX_SHIFT 5           /* the longest wait counted: 32 s */
@@ -314,10 +317,20 @@ static uint32_t syn_rate(const struct target *t)
     return syn;
 }
 
-static uint32_t failed_in_window(const struct target *t)
+/* Failed attempts: those of a second's slots at least GRACE slots back (300
+ * to 400 ms old), less every completion since that second began; and how
+ * many attempts that second had. */
+static uint32_t failed_in_window(const struct target *t, uint32_t *attempts)
 {
-    uint32_t syn, done;
-    window_counts(t, &syn, &done);
+    uint32_t syn = 0, done = 0;
+    for (int64_t k = 0; k <= WINDOW + GRACE; k++) {
+        uint32_t i = (uint32_t)((t->fine_slot - k) & (FINE - 1));
+        done += t->fdone[i];
+        if (k > GRACE)
+            syn += t->fsyn[i];
+    }
+    if (attempts)
+        *attempts = syn;
     return syn > done ? syn - done : 0;
 }
 
@@ -474,7 +487,7 @@ static void emit(struct ts_synflood *sf, struct target *t, int status, int64_t n
     a->status = (uint8_t)status;
     a->ts_ns = now;
     a->syn_rate = syn_rate(t);
-    a->failed_rate = failed_in_window(t);
+    a->failed_rate = failed_in_window(t, NULL);
     a->half_open = half_open(t);
     a->distinct_sources = ts_hll_estimate(&t->hll);
     a->evicted = sf->evicted_total - t->evicted_at_start;
@@ -485,7 +498,7 @@ static void emit(struct ts_synflood *sf, struct target *t, int status, int64_t n
 
 static void track_peaks(struct ts_synflood *sf, struct target *t)
 {
-    double rate = syn_rate(t), failed = failed_in_window(t);
+    double rate = syn_rate(t), failed = failed_in_window(t, NULL);
     uint32_t stale = stale_half_open(t);
     if (rate > sf->st.peak_syn_rate)
         sf->st.peak_syn_rate = rate;
@@ -503,10 +516,9 @@ static void track_peaks(struct ts_synflood *sf, struct target *t)
 
 static bool rate_rule(const struct ts_synflood *sf, const struct target *t)
 {
-    uint32_t syn, done;
-    window_counts(t, &syn, &done);
-    uint32_t failed = syn > done ? syn - done : 0;
-    return failed > 0 && failed >= sf->cfg.rate && 2u * done < syn;
+    uint32_t syn;
+    uint32_t failed = failed_in_window(t, &syn);
+    return failed > 0 && failed >= sf->cfg.rate && 2u * (syn - failed) < syn;
 }
 
 static void start_alert(struct ts_synflood *sf, struct target *t, int trigger, int64_t now)
