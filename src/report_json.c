@@ -25,7 +25,8 @@ struct ts_report_json {
 
 static void emit(struct ts_report_json *r)
 {
-    fwrite(r->w.buf, 1, r->w.len, r->fp);
+    if (r->w.len) /* nothing built yet: no buffer either */
+        fwrite(r->w.buf, 1, r->w.len, r->fp);
     ts_jw_reset(&r->w);
 }
 
