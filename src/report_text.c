@@ -214,10 +214,12 @@ static void alert_text(FILE *o, const struct ts_alert *a)
     seconds(a->start_ns, start, sizeof start);
     if (a->status == TS_ALERT_END)
         seconds(a->end_ns, end, sizeof end);
-    fprintf(o, "  SYN flood #%llu on %s%s%s:%u (%s): started %s, %s%s\n",
+    int64_t lasted = (a->status == TS_ALERT_END ? a->end_ns : a->ts_ns) - a->start_ns;
+    fprintf(o, "  SYN flood #%llu on %s%s%s:%u (%s): started %s, %s%s (%.1f s)\n",
             (unsigned long long)a->id, a->family == 6 ? "[" : "", ip, a->family == 6 ? "]" : "",
             a->port, ts_alert_trigger_name(a->trigger), start,
-            a->status == TS_ALERT_END ? "ended " : "still on", a->status == TS_ALERT_END ? end : "");
+            a->status == TS_ALERT_END ? "ended " : "still on", a->status == TS_ALERT_END ? end : "",
+            (double)lasted / 1e9);
     fprintf(o, "    peak %.0f SYN/s, now %.0f SYN/s (%.0f failed); %u half-open (peak %u); "
                "%llu SYNs, %llu completed; ~%llu sources",
             a->peak_syn_rate, a->syn_rate, a->failed_rate, a->half_open, a->peak_half_open,
