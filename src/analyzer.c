@@ -71,12 +71,15 @@ int ts_analyzer_new(struct ts_analyzer **out, const struct ts_config *cfg, int d
     a->cfg = *cfg;
     a->dlt = dlt;
     /* the SYN-flood targets take at most 1/32 of the memory cap, then the flows */
-    struct ts_sf_config sc = {cfg->syn_flood_rate, cfg->syn_flood_half_open, 4096,
+    struct ts_sf_config sc = {cfg->syn_flood_rate, cfg->syn_flood_half_open, 4096, 1u << 20,
                               {cfg->seed[0], cfg->seed[1]}};
     while (cfg->memcap && sc.max_targets > 16 &&
-           ts_sf_table_bytes(sc.max_targets) > cfg->memcap / 32)
+           ts_sf_table_bytes(sc.max_targets, 0) > cfg->memcap / 32)
         sc.max_targets /= 2;
-    uint64_t sf_bytes = ts_sf_table_bytes(sc.max_targets);
+    while (cfg->memcap && sc.evicted_slots > 1024 &&
+           sc.evicted_slots * sizeof(uint32_t) > cfg->memcap / 64)
+        sc.evicted_slots /= 2;
+    uint64_t sf_bytes = ts_sf_table_bytes(sc.max_targets, sc.evicted_slots);
     if (ts_sf_new(&a->sf, &sc) < 0) {
         free(a);
         snprintf(errbuf, errlen, "out of memory");
@@ -84,7 +87,12 @@ int ts_analyzer_new(struct ts_analyzer **out, const struct ts_config *cfg, int d
     }
     uint64_t cap = cfg->max_flows ? cfg->max_flows : UINT32_MAX - 1;
     if (cfg->memcap) {
-        uint64_t left = cfg->memcap > sf_bytes ? cfg->memcap - sf_bytes : 0;
+        /* what the records cannot use: the targets, and a margin for the
+         * pool's last huge page and the buffers around it */
+        uint64_t margin = (4u << 20) + cfg->memcap / 64;
+        if (margin > cfg->memcap / 4)
+            margin = cfg->memcap / 4;
+        uint64_t left = cfg->memcap > sf_bytes + margin ? cfg->memcap - sf_bytes - margin : 0;
         /* a record plus its share of the bucket array (at most 2 words) */
         uint64_t by_mem = left / (sizeof(struct ts_flow) + 2 * sizeof(uint32_t));
         if (by_mem < cap)
@@ -238,6 +246,10 @@ static void finish_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
         why = TS_FINISH_IDLE;
     f->finish_reason = (uint8_t)why;
     f->finish_ns = at_ns;
+    /* a handshake cut short by eviction: its retransmitted SYN is no new attempt */
+    if (why == TS_FINISH_EVICTED && (f->flags & TS_FLOW_SF_ATTEMPT) &&
+        !(f->flags & TS_FLOW_SF_SETTLED) && (f->ep[TS_CLIENT].flags & TS_EP_ISN))
+        ts_sf_note_evicted(a->sf, f->hash, f->ep[TS_CLIENT].isn);
     ts_flow_table_unindex(&a->ft, f);
     f->flags |= TS_FLOW_FINISHED;
 
@@ -538,10 +550,17 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
     }
 }
 
+/* sf_k0 of a connection whose opening SYN was a retransmission for an
+ * evicted record: its first SYN-ACK is a retransmission too. */
+#define SF_K0_AGAIN 0xff
+
 /* The handshake's steps, for the SYN-flood detector's target (the server):
  * the client's opening SYN, each SYN-ACK of the server, then completion or
  * a reset - each once. server_sent_ns is when the server had last sent
- * before this segment (its previous SYN-ACK, while the handshake is open). */
+ * before this segment (its previous SYN-ACK, while the handshake is open).
+ * A record evicted by the full table may come back: a client's SYN or a
+ * server's SYN-ACK retransmitted for it must not count as a new attempt or
+ * a new half-open handshake. */
 static void synflood_steps(struct ts_analyzer *a, struct ts_flow *f, int s,
                            const struct ts_tcp *tcp, int64_t ts, int64_t server_sent_ns)
 {
@@ -550,12 +569,15 @@ static void synflood_steps(struct ts_analyzer *a, struct ts_flow *f, int s,
     uint16_t port = ts_flow_port(f, TS_SERVER);
     int family = f->key.family;
     const struct ts_endpoint *server = &f->ep[TS_SERVER];
+    bool synack = fl == (TS_TH_SYN | TS_TH_ACK) && s == TS_SERVER;
     if (!(f->flags & TS_FLOW_SF_ATTEMPT)) {
         if (fl == TS_TH_SYN && s == TS_CLIENT && !(f->flags & TS_FLOW_MIDSTREAM)) {
             f->flags |= TS_FLOW_SF_ATTEMPT;
-            ts_sf_attempt(a->sf, srv, port, family, ts_flow_addr(f, TS_CLIENT), ts);
-        } else if (fl == (TS_TH_SYN | TS_TH_ACK) && s == TS_SERVER && server->syn == 1 &&
-                   !(f->ep[TS_CLIENT].flags & TS_EP_SEEN)) {
+            if (ts_sf_was_evicted(a->sf, f->hash, tcp->seq))
+                f->sf_k0 = SF_K0_AGAIN;
+            else
+                ts_sf_attempt(a->sf, srv, port, family, ts_flow_addr(f, TS_CLIENT), ts);
+        } else if (synack && server->syn == 1 && !(f->ep[TS_CLIENT].flags & TS_EP_SEEN)) {
             /* a SYN-ACK without its SYN: a retransmission for a record the
              * full table evicted keeps that handshake counted */
             unsigned k = ts_sf_answered_again(a->sf, srv, port, family, ts);
@@ -570,9 +592,18 @@ static void synflood_steps(struct ts_analyzer *a, struct ts_flow *f, int s,
     }
     if (f->flags & TS_FLOW_SF_SETTLED)
         return;
+    if (synack && f->sf_k0 == SF_K0_AGAIN) {
+        /* the evicted record's handshake goes on here; if none was due,
+         * this is the first answer to the attempt after all */
+        f->sf_k0 = (uint8_t)ts_sf_answered_again(a->sf, srv, port, family, ts);
+        if (f->sf_k0) {
+            f->flags |= TS_FLOW_SF_ANSWERED;
+            synack = false;
+        }
+    }
     /* the number of the server's last SYN-ACK, from 0 */
-    unsigned k = f->sf_k0 + (server->syn ? server->syn - 1 : 0);
-    if (fl == (TS_TH_SYN | TS_TH_ACK) && s == TS_SERVER) {
+    unsigned k = (f->sf_k0 == SF_K0_AGAIN ? 0 : f->sf_k0) + (server->syn ? server->syn - 1 : 0);
+    if (synack) {
         if (!(f->flags & TS_FLOW_SF_ANSWERED))
             k = 0; /* the SYN-ACKs before any SYN do not count */
         f->flags |= TS_FLOW_SF_ANSWERED;

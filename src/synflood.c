@@ -23,17 +23,22 @@
  *   half_open handshakes half-open for over 1 s >= --syn-flood-half-open
  *             (re-armed only once they fell below half of it again);
  *   slow      y >= CUSUM_H with failed SYNs above mu + K in 5 of the last 10 s.
- * It ends after 10 s in which failed SYNs averaged at most mu + 1 per second
- * and the rate rule no longer holds: the half-open count is left out on
- * purpose, since a flood's handshakes stay half-open for a minute after it
- * stops. Updates come every 10 s in between.
+ * It ends after 10 s in which failed SYNs averaged at most mu + 1 per second,
+ * or attempts averaged at most their own baseline (learnt like mu) + K -
+ * the flood's SYNs are gone even while legitimate clients still fail on a
+ * queue the flood filled - and the rate rule no longer holds. The half-open
+ * count is left out on purpose, since a flood's handshakes stay half-open
+ * for up to a minute after it stops. Updates come every 10 s in between.
  *
  * The table is bounded: targets quiet for over 70 s are dropped, and when it
  * is full the least recently active target without an alert makes room.
+ * A second fixed table remembers attempts whose flow records were evicted,
+ * so that their retransmitted SYNs are not counted as new attempts.
  */
 #include "synflood.h"
 
 #include <stdbool.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +87,10 @@ struct target {
     uint32_t sec_syn, sec_done;
     uint32_t fail_hist[END_SECS]; /* failed SYNs of the last closed seconds */
     uint32_t fail_sum;
+    uint32_t att_hist[END_SECS];  /* attempts of the last closed seconds */
+    uint32_t att_sum;
+    bool att_known;          /* att_base has learnt from a second without alert */
+    double att_base;         /* attempts per second outside alerts (EWMA) */
     uint32_t secs_closed;    /* seconds closed since the alert started */
     uint16_t hot_bits;       /* last 10 s: failed SYNs above mu + K */
     uint8_t quiet_secs;      /* consecutive quiet seconds (sketch reset at 10) */
@@ -106,6 +115,7 @@ struct ts_synflood {
     struct target *t;        /* max_targets records */
     uint32_t *buckets;
     uint32_t nbuckets;       /* a power of 2 */
+    uint32_t *evicted;       /* fingerprints of evicted attempts, direct-mapped */
     uint32_t free_head;      /* unused records: index + 1 */
     uint32_t lru_head, lru_tail;
     uint64_t used;
@@ -140,10 +150,11 @@ static uint32_t buckets_for(uint32_t max_targets)
     return n;
 }
 
-size_t ts_sf_table_bytes(uint32_t max_targets)
+size_t ts_sf_table_bytes(uint32_t max_targets, uint32_t evicted_slots)
 {
     return (size_t)max_targets * sizeof(struct target) +
-           (size_t)buckets_for(max_targets) * sizeof(uint32_t);
+           (size_t)buckets_for(max_targets) * sizeof(uint32_t) +
+           (size_t)evicted_slots * sizeof(uint32_t);
 }
 
 int ts_sf_new(struct ts_synflood **out, const struct ts_sf_config *cfg)
@@ -157,7 +168,12 @@ int ts_sf_new(struct ts_synflood **out, const struct ts_sf_config *cfg)
     sf->nbuckets = buckets_for(sf->cfg.max_targets);
     sf->t = calloc(sf->cfg.max_targets, sizeof *sf->t);
     sf->buckets = calloc(sf->nbuckets, sizeof *sf->buckets);
-    if (!sf->t || !sf->buckets) {
+    uint32_t slots = 1;
+    while (slots < sf->cfg.evicted_slots && slots < (1u << 30))
+        slots <<= 1;
+    sf->cfg.evicted_slots = slots;
+    sf->evicted = calloc(slots, sizeof *sf->evicted);
+    if (!sf->t || !sf->buckets || !sf->evicted) {
         ts_sf_free(sf);
         return -1;
     }
@@ -174,6 +190,7 @@ void ts_sf_free(struct ts_synflood *sf)
         return;
     free(sf->t);
     free(sf->buckets);
+    free(sf->evicted);
     free(sf->q);
     free(sf);
 }
@@ -297,6 +314,37 @@ static struct target *get_target(struct ts_synflood *sf, const uint8_t *addr, ui
     return t;
 }
 
+/* ------------------------------------------------------ evicted attempts */
+
+/* Where an attempt goes in the table, and its fingerprint there (never 0).
+ * flow_hash is the flow table's keyed hash, so neither can be chosen by
+ * crafted traffic. */
+static uint32_t evicted_fp(const struct ts_synflood *sf, uint32_t flow_hash, uint32_t isn,
+                           uint32_t *slot)
+{
+    uint64_t x = ((uint64_t)flow_hash << 32 | isn) ^ 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL; /* splitmix64's finalizer */
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    *slot = (uint32_t)(x >> 32) & (sf->cfg.evicted_slots - 1);
+    return (uint32_t)x | 1;
+}
+
+void ts_sf_note_evicted(struct ts_synflood *sf, uint32_t flow_hash, uint32_t isn)
+{
+    uint32_t slot, fp = evicted_fp(sf, flow_hash, isn, &slot);
+    sf->evicted[slot] = fp;
+}
+
+bool ts_sf_was_evicted(struct ts_synflood *sf, uint32_t flow_hash, uint32_t isn)
+{
+    uint32_t slot, fp = evicted_fp(sf, flow_hash, isn, &slot);
+    if (sf->evicted[slot] != fp)
+        return false;
+    sf->evicted[slot] = 0;
+    return true;
+}
+
 /* ---------------------------------------------------------------- windows */
 
 /* Attempts and completions over the last second: the whole slots of the
@@ -345,19 +393,37 @@ static uint32_t stale_half_open(const struct target *t)
     return t->old_total;
 }
 
-/* One second ended with x failed SYNs: the CUSUM and the quiet history. */
-static void close_second(struct target *t, uint32_t x)
+/* Attempts over secs seconds no higher than usual (the baseline + K per
+ * second): the flood's own SYNs are not there. Poisson arrivals vary by the
+ * square root of their mean: one second is allowed three standard
+ * deviations more, ten (averaged) one. */
+static bool usual_attempts(const struct target *t, double attempts, int secs)
+{
+    double sd = sqrt(secs * t->att_base);
+    return t->att_known && attempts <= secs * (t->att_base + CUSUM_K) + (secs == 1 ? 3 : 1) * sd;
+}
+
+/* One second ended with a attempts, x of them failed: the CUSUM and the
+ * quiet history. */
+static void close_second(struct target *t, uint32_t a, uint32_t x)
 {
     double ref = t->mu + CUSUM_K;
     t->y = t->y + x - ref > 0 ? t->y + x - ref : 0;
     t->hot_bits = (uint16_t)(((t->hot_bits << 1) | (x > ref)) & 0x3ff);
     if (t->y == 0 && !t->active)
         t->mu += (x - t->mu) * MU_WEIGHT;
-    if (x > t->mu + 1)
+    if (t->y == 0 && !t->active) { /* not while a change is suspected: a slow flood */
+        t->att_base = t->att_known ? t->att_base + (a - t->att_base) * MU_WEIGHT : a;
+        t->att_known = true;
+    }
+    if (x > t->mu + 1 && !usual_attempts(t, a, 1))
         t->last_hot_end_ns = (t->sec + 1) * NS_PER_SEC;
     uint32_t *h = &t->fail_hist[t->sec % END_SECS];
     t->fail_sum = t->fail_sum - *h + x;
     *h = x;
+    h = &t->att_hist[t->sec % END_SECS];
+    t->att_sum = t->att_sum - *h + a;
+    *h = a;
     if (t->secs_closed < UINT32_MAX)
         t->secs_closed++;
     if (x <= t->mu + 1 && !t->active) {
@@ -391,11 +457,11 @@ static void roll(struct target *t, int64_t now)
     int64_t steps = 0;
     while (t->sec < sec) {
         uint32_t x = t->sec_syn > t->sec_done ? t->sec_syn - t->sec_done : 0;
-        close_second(t, x);
+        close_second(t, t->sec_syn, x);
         t->sec_syn = t->sec_done = 0;
         t->sec++;
         if (++steps > END_SECS && !t->active && t->y == 0 && t->fail_sum == 0 &&
-            sec - t->sec > 1) {
+            t->att_sum == 0 && sec - t->sec > 1) {
             t->sec = sec; /* a long silence: nothing left to learn from it */
             t->hot_bits = 0;
         }
@@ -562,8 +628,9 @@ static void evaluate(struct ts_synflood *sf, struct target *t, int64_t now)
             start_alert(sf, t, TS_TRIGGER_SLOW, now);
         return;
     }
-    if (t->secs_closed >= END_SECS && t->fail_sum <= END_SECS * (t->mu + 1) &&
-        !rate_rule(sf, t)) {
+    bool quiet = t->fail_sum <= END_SECS * (t->mu + 1) ||
+                 usual_attempts(t, t->att_sum, END_SECS);
+    if (t->secs_closed >= END_SECS && quiet && !rate_rule(sf, t)) {
         t->alert.end_ns = t->last_hot_end_ns < now ? t->last_hot_end_ns : now;
         if (t->alert.end_ns < t->alert.start_ns)
             t->alert.end_ns = t->alert.start_ns;

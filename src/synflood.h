@@ -7,6 +7,7 @@
 #ifndef TS_SYNFLOOD_H
 #define TS_SYNFLOOD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,7 @@ struct ts_sf_config {
     double rate;          /* failed SYNs per second over the window that start an alert */
     uint32_t half_open;   /* handshakes half-open for over 1 s that start an alert */
     uint32_t max_targets; /* bound of the target table */
+    uint32_t evicted_slots; /* evicted attempts remembered (a power of 2) */
     uint64_t seed[2];     /* hash seed (targets and sources) */
 };
 
@@ -32,8 +34,8 @@ struct ts_sf_stats {
 
 struct ts_synflood;
 
-/* The bytes a table of max_targets takes (what it costs of --memcap). */
-size_t ts_sf_table_bytes(uint32_t max_targets);
+/* The bytes its tables take (what they cost of --memcap). */
+size_t ts_sf_table_bytes(uint32_t max_targets, uint32_t evicted_slots);
 
 int ts_sf_new(struct ts_synflood **out, const struct ts_sf_config *cfg);
 void ts_sf_free(struct ts_synflood *sf);
@@ -60,6 +62,13 @@ void ts_sf_completed(struct ts_synflood *sf, const uint8_t *addr, uint16_t port,
 /* A half-open handshake was reset (it is no longer half-open). */
 void ts_sf_reset(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, int family,
                  int64_t ts_ns, int64_t answered_ns, unsigned k);
+
+/* An attempt's record (flow_hash, the client's ISN) was evicted before its
+ * handshake ended; ts_sf_was_evicted says whether a new attempt is its SYN
+ * again (each is found once). A fixed table of fingerprints: the oldest are
+ * overwritten. */
+void ts_sf_note_evicted(struct ts_synflood *sf, uint32_t flow_hash, uint32_t isn);
+bool ts_sf_was_evicted(struct ts_synflood *sf, uint32_t flow_hash, uint32_t isn);
 
 /* Capture time moved to now: windows slide, alerts start, update and end.
  * evicted_total is the flow table's running count of evictions. */

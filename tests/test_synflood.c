@@ -73,8 +73,11 @@ struct sim {
 static void sim_init(struct sim *s, double rate, uint32_t half_open, uint32_t max_targets)
 {
     memset(s, 0, sizeof *s);
-    struct ts_sf_config cfg = {rate, half_open, max_targets, {0x0123456789abcdefULL,
-                                                              0xfedcba9876543210ULL}};
+    struct ts_sf_config cfg = {.rate = rate,
+                               .half_open = half_open,
+                               .max_targets = max_targets,
+                               .evicted_slots = 1024,
+                               .seed = {0x0123456789abcdefULL, 0xfedcba9876543210ULL}};
     cr_assert_eq(ts_sf_new(&s->sf, &cfg), 0, "ts_sf_new");
     s->step = T0;
     s->now = T0 - 1;
@@ -462,6 +465,60 @@ Test(synflood_rate, end_after_ten_quiet_seconds_and_no_restart)
     cr_expect_eq(st.alerts, 1);
     cr_expect_eq(st.active, 0, "%llu alerts still on", (unsigned long long)st.active);
     cr_expect_eq(st.targets, 0, "the quiet target (70 s) still in the table");
+    sim_free(&s);
+}
+
+/* The aftermath (found by bench/flood_bench.sh's "backlog" server): 50
+ * legitimate attempts/s that complete in 30 ms for 10 s, a flood of 1000/s
+ * from T0 + 10 s for 5 s, and the server's queue, full of the flood's
+ * requests, keeps failing the legitimate attempts for 4 s more (none
+ * completes from T0 + 10 s to T0 + 19 s), then they complete again. Failed
+ * SYNs stay at 50/s after the flood, far above mu + 1, but the attempts are
+ * back at their own baseline (50/s, learnt in the first 10 s, <= 50 + K):
+ * the flood's SYNs are gone, so the alert ends 10 s after the flood's last
+ * second, not 10 s after the last failure - between 9 and 11 s after the last
+ * flood SYN - and end_ns is the end of the flood's last second. */
+Test(synflood_rate, legit_failures_after_the_flood_do_not_hold_the_alert)
+{
+    struct sim s;
+    sim_init(&s, 200, 128, 16);
+    for (int64_t i = 0; i < 50 * 30; i++) {
+        int64_t t = T0 + i * NS / 50 + 7 * MS;
+        attempt(&s, t, TARGET, PORT, 0x0b000000u + (uint32_t)i);
+        bool queue_full = t >= T0 + 10 * NS && t < T0 + 19 * NS;
+        if (!queue_full)
+            completed(&s, t + 30 * MS, TARGET, PORT, 0, 0);
+    }
+    flood(&s, TARGET, PORT, T0 + 10 * NS, 1000, 5000, SPOOF);
+    const int64_t last_syn = T0 + 10 * NS + 4999 * MS;
+    sim_run(&s, T0 + 40 * NS);
+    cr_assert_eq(count_status(&s, TS_ALERT_START), 1, "%zu starts",
+                 count_status(&s, TS_ALERT_START));
+    const struct ts_alert *end = nth(&s, TS_ALERT_END, 0);
+    cr_assert_not_null(end, "no end event");
+    cr_expect(end->ts_ns >= last_syn + 9 * NS && end->ts_ns <= last_syn + 11 * NS,
+              "end %.3f s after the last flood SYN", secs(end->ts_ns - last_syn));
+    cr_expect_eq(end->end_ns, T0 + 15 * NS, "end_ns %.3f s after T0", secs(end->end_ns - T0));
+    sim_free(&s);
+}
+
+/* The memory of evicted attempts, a direct-mapped table of 1024 slots: of
+ * 100 noted attempts, a slot shared by two keeps the later (birthday
+ * arithmetic: about 100 * 99 / 2 / 1024 = 4.8 pairs share one), so at least
+ * 90 are found; each only once; an attempt not noted is never found. */
+Test(synflood_table, evicted_attempts_are_recognised_once)
+{
+    struct sim s;
+    sim_init(&s, 200, 128, 16);
+    for (uint32_t i = 0; i < 100; i++)
+        ts_sf_note_evicted(s.sf, 0x1000u + i, 7000u + i);
+    int found = 0;
+    for (uint32_t i = 0; i < 100; i++) {
+        found += ts_sf_was_evicted(s.sf, 0x1000u + i, 7000u + i);
+        cr_expect(!ts_sf_was_evicted(s.sf, 0x1000u + i, 7000u + i), "attempt %u found twice", i);
+        cr_expect(!ts_sf_was_evicted(s.sf, 0x1000u + i, 9000u + i), "another ISN found");
+    }
+    cr_expect_geq(found, 90, "only %d of 100 evicted attempts remembered", found);
     sim_free(&s);
 }
 
