@@ -184,7 +184,7 @@ int ts_capture_next(struct ts_capture *c, struct ts_capture_packet *p, char *err
         int r = pcap_next_ex(c->pcap, &h, &data);
         if (r == 0 && c->live) {
             struct pollfd pfd = {.fd = pcap_get_selectable_fd(c->pcap), .events = POLLIN};
-            if (poll(&pfd, 1, 200) > 0)
+            if (poll(&pfd, 1, 100) > 0)
                 r = pcap_next_ex(c->pcap, &h, &data);
         }
         if (r == 1) {

@@ -806,12 +806,26 @@ void ts_sf_advance(struct ts_synflood *sf, int64_t now_ns, uint64_t evicted_tota
     }
 }
 
+/* The input ended before the attempts of its last 300 ms could count as
+ * failed: those the target never answered did fail (the capture shows no
+ * answer), those it answered are half-open and not counted. */
+static bool rate_rule_at_end(const struct ts_synflood *sf, const struct target *t)
+{
+    uint32_t syn, done;
+    window_counts(t, &syn, &done);
+    uint32_t settled = done + half_open(t);
+    uint32_t failed = syn > settled ? syn - settled : 0;
+    return failed > 0 && failed >= sf->cfg.rate && 2u * done < syn;
+}
+
 void ts_sf_finish(struct ts_synflood *sf, int64_t now_ns, uint64_t evicted_total)
 {
     sf->next_eval_ns = 0;
     ts_sf_advance(sf, now_ns, evicted_total);
     for (uint32_t i = sf->lru_head; i; i = sf->t[i - 1].next) {
         struct target *t = &sf->t[i - 1];
+        if (!t->active && rate_rule_at_end(sf, t))
+            start_alert(sf, t, TS_TRIGGER_RATE, sf->now_ns);
         if (t->active) {
             t->alert.ongoing = true;
             emit(sf, t, TS_ALERT_UPDATE, sf->now_ns);

@@ -522,6 +522,36 @@ Test(synflood_table, evicted_attempts_are_recognised_once)
     sim_free(&s);
 }
 
+/* The input ends 199 ms into a flood (Suricata's syn-flood test capture has
+ * exactly this: 200 SYNs, 1 ms apart, nothing else). No attempt is 300 ms
+ * old, but none was answered and the capture is over: 200 failed, the rate
+ * rule holds at the end: one alert, start and its ongoing update. The same
+ * 200 attempts each answered by a SYN-ACK 5 ms later (a crowd cut off
+ * before its ACKs) are half-open, not failed: no alert. */
+Test(synflood_rate, input_ending_inside_the_grace)
+{
+    struct sim s;
+    sim_init(&s, 200, 128, 16);
+    flood(&s, TARGET, PORT, T0, 1000, 200, SPOOF);
+    sim_run(&s, T0 + 199 * MS);
+    sim_finish(&s, T0 + 199 * MS);
+    cr_expect_eq(count_status(&s, TS_ALERT_START), 1, "%zu starts",
+                 count_status(&s, TS_ALERT_START));
+    const struct ts_alert *last = last_event(&s);
+    cr_expect(last && last->status == TS_ALERT_UPDATE && last->ongoing);
+    sim_free(&s);
+
+    sim_init(&s, 200, 128, 16);
+    for (int i = 0; i < 200; i++) {
+        attempt(&s, T0 + i * 200 * US, TARGET, PORT, SPOOF + (uint32_t)i);
+        answered(&s, T0 + i * 200 * US + 5 * MS, TARGET, PORT, 0, 0);
+    }
+    sim_run(&s, T0 + 45 * MS);
+    sim_finish(&s, T0 + 45 * MS);
+    cr_expect_eq(s.nal, 0, "%zu alert events for answered attempts", s.nal);
+    sim_free(&s);
+}
+
 /* ------------------------------------------------------- flash crowds */
 
 /* A crowd at rate/s for ms_total ms: every attempt answered (SYN-ACK k = 0)
