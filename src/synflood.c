@@ -116,7 +116,9 @@ struct ts_synflood {
     uint32_t *buckets;
     uint32_t nbuckets;       /* a power of 2 */
     uint32_t *evicted;       /* fingerprints of evicted attempts, direct-mapped */
-    uint32_t free_head;      /* unused records: index + 1 */
+    bool any_evicted;        /* one was noted */
+    uint32_t free_head;      /* records given back: index + 1 */
+    uint32_t fresh;          /* records never used yet start here (untouched pages) */
     uint32_t lru_head, lru_tail;
     uint64_t used;
     int64_t now_ns, next_eval_ns;
@@ -177,9 +179,6 @@ int ts_sf_new(struct ts_synflood **out, const struct ts_sf_config *cfg)
         ts_sf_free(sf);
         return -1;
     }
-    for (uint32_t i = 0; i < sf->cfg.max_targets; i++)
-        sf->t[i].hnext = i + 2 <= sf->cfg.max_targets ? i + 2 : 0;
-    sf->free_head = 1;
     *out = sf;
     return 0;
 }
@@ -287,6 +286,10 @@ static struct target *get_target(struct ts_synflood *sf, const uint8_t *addr, ui
     }
     if (!create)
         return NULL;
+    if (!sf->free_head && sf->fresh < sf->cfg.max_targets) {
+        sf->t[sf->fresh].hnext = 0;
+        sf->free_head = ++sf->fresh;
+    }
     if (!sf->free_head) {
         uint32_t i = sf->lru_head;
         while (i && sf->t[i - 1].active)
@@ -334,10 +337,13 @@ void ts_sf_note_evicted(struct ts_synflood *sf, uint32_t flow_hash, uint32_t isn
 {
     uint32_t slot, fp = evicted_fp(sf, flow_hash, isn, &slot);
     sf->evicted[slot] = fp;
+    sf->any_evicted = true;
 }
 
 bool ts_sf_was_evicted(struct ts_synflood *sf, uint32_t flow_hash, uint32_t isn)
 {
+    if (!sf->any_evicted)
+        return false; /* the common case: no lookup, no page of the table touched */
     uint32_t slot, fp = evicted_fp(sf, flow_hash, isn, &slot);
     if (sf->evicted[slot] != fp)
         return false;
