@@ -43,6 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.timeline = true;
     cfg.msl_ns = 1 * TS_NS_PER_SEC; /* short timers: expiry paths run */
     cfg.idle_timeout_ns = 20 * TS_NS_PER_SEC;
+    cfg.memcap = 1u << 20; /* small SYN-flood tables: an analyzer per input */
     struct ts_analyzer *a;
     char err[256];
     if (ts_analyzer_new(&a, &cfg, 12 /* DLT_RAW */, err, sizeof err) < 0)

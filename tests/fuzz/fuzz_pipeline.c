@@ -24,6 +24,7 @@ static void run(const uint8_t *data, size_t size, enum ts_format fmt, FILE *out)
     ts_config_defaults(&cfg);
     cfg.timeline = true;
     cfg.max_flows = 64; /* small, so eviction runs too */
+    cfg.memcap = 1u << 20; /* and small SYN-flood tables: an analyzer per input */
     struct ts_analyzer *a;
     struct ts_report *rep;
     if (ts_analyzer_new(&a, &cfg, ts_capture_datalink(cap), err, sizeof err) < 0) {
