@@ -53,7 +53,10 @@ static void put(struct ts_jw *w, const char *s, size_t n)
 
 static void putc_(struct ts_jw *w, char c)
 {
-    put(w, &c, 1);
+    if (!room(w, 1))
+        return;
+    w->buf[w->len++] = c;
+    w->buf[w->len] = '\0';
 }
 
 static void quoted(struct ts_jw *w, const char *s)
@@ -80,15 +83,25 @@ static void quoted(struct ts_jw *w, const char *s)
     putc_(w, '"');
 }
 
-/* comma and key before a value */
+/* comma and key before a value; keys are the program's own words (plain
+ * ASCII, nothing to escape), so they are copied in one go */
 static void lead(struct ts_jw *w, const char *key)
 {
+    size_t n = key ? strlen(key) : 0;
+    if (!room(w, n + 4))
+        return;
+    char *o = w->buf + w->len;
     if (w->comma)
-        putc_(w, ',');
+        *o++ = ',';
     if (key) {
-        quoted(w, key);
-        putc_(w, ':');
+        *o++ = '"';
+        memcpy(o, key, n);
+        o += n;
+        *o++ = '"';
+        *o++ = ':';
     }
+    *o = '\0';
+    w->len = (size_t)(o - w->buf);
     w->comma = true;
 }
 

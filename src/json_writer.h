@@ -19,7 +19,8 @@ void ts_jw_init(struct ts_jw *w);
 void ts_jw_free(struct ts_jw *w);
 void ts_jw_reset(struct ts_jw *w);
 
-/* key is NULL inside arrays and at the top */
+/* key is NULL inside arrays and at the top; keys are written as they are
+ * (the program's own words: nothing in them to escape) */
 void ts_jw_obj(struct ts_jw *w, const char *key);
 void ts_jw_obj_end(struct ts_jw *w);
 void ts_jw_arr(struct ts_jw *w, const char *key);
