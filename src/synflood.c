@@ -62,6 +62,14 @@
 #define MU_WEIGHT (1.0 / 32)      /* EWMA weight of the baseline */
 #define TOP_SLOTS 8               /* space-saving counters */
 
+/* Slots are counted from 1970 in both directions (a corrupt or very old
+ * capture has negative times): division rounds down, not towards 0. */
+static int64_t slot_of(int64_t ns, int64_t slot_ns)
+{
+    int64_t q = ns / slot_ns;
+    return q - (ns % slot_ns < 0);
+}
+
 struct heavy {
     uint8_t addr[16];
     uint32_t count, err;
@@ -122,6 +130,7 @@ struct ts_synflood {
     uint32_t lru_head, lru_tail;
     uint64_t used;
     int64_t now_ns, next_eval_ns;
+    bool clock_set;          /* now_ns holds a packet's time */
     uint64_t evicted_total;
     uint64_t next_id;
     struct ts_alert *q;      /* alert events not yet taken */
@@ -165,6 +174,7 @@ int ts_sf_new(struct ts_synflood **out, const struct ts_sf_config *cfg)
     if (!sf)
         return -1;
     sf->cfg = *cfg;
+    sf->next_eval_ns = INT64_MIN;
     if (sf->cfg.max_targets < 1)
         sf->cfg.max_targets = 1;
     sf->nbuckets = buckets_for(sf->cfg.max_targets);
@@ -265,9 +275,9 @@ static void reset_sketches(struct target *t)
 
 static void start_clock(struct target *t, int64_t now)
 {
-    t->fine_slot = now / SLOT_NS;
-    t->sec = now / NS_PER_SEC;
-    t->dl_slot = now / DL_NS;
+    t->fine_slot = slot_of(now, SLOT_NS);
+    t->sec = slot_of(now, NS_PER_SEC);
+    t->dl_slot = slot_of(now, DL_NS);
 }
 
 /* The target's record, made when absent (NULL only when every record holds
@@ -424,10 +434,10 @@ static void close_second(struct target *t, uint32_t a, uint32_t x)
     }
     if (x > t->mu + 1 && !usual_attempts(t, a, 1))
         t->last_hot_end_ns = (t->sec + 1) * NS_PER_SEC;
-    uint32_t *h = &t->fail_hist[t->sec % END_SECS];
+    uint32_t *h = &t->fail_hist[(uint64_t)t->sec % END_SECS]; /* also before 1970 */
     t->fail_sum = t->fail_sum - *h + x;
     *h = x;
-    h = &t->att_hist[t->sec % END_SECS];
+    h = &t->att_hist[(uint64_t)t->sec % END_SECS];
     t->att_sum = t->att_sum - *h + a;
     *h = a;
     if (t->secs_closed < UINT32_MAX)
@@ -442,10 +452,31 @@ static void close_second(struct target *t, uint32_t a, uint32_t x)
     }
 }
 
+/* gap more seconds without a SYN, after the histories already hold ten:
+ * what walking them one by one would do, at once (a corrupt capture's clock
+ * may jump by years). */
+static void skip_silence(struct target *t, int64_t gap)
+{
+    double ref = t->mu + CUSUM_K;
+    bool learning = t->y == 0 && !t->active;
+    t->y = t->y > gap * ref ? t->y - gap * ref : 0;
+    if (learning) { /* each empty second moves the baselines a step towards 0 */
+        double keep = pow(1 - MU_WEIGHT, (double)gap);
+        t->mu *= keep;
+        t->att_base *= keep;
+    }
+    t->hot_bits = 0;
+    t->secs_closed = gap > UINT32_MAX - t->secs_closed ? UINT32_MAX
+                                                        : t->secs_closed + (uint32_t)gap;
+    if (!t->active)
+        reset_sketches(t);
+    t->sec += gap;
+}
+
 /* Slide the target's windows to now. */
 static void roll(struct target *t, int64_t now)
 {
-    int64_t slot = now / SLOT_NS;
+    int64_t slot = slot_of(now, SLOT_NS);
     if (slot - t->fine_slot >= FINE) {
         memset(t->fsyn, 0, sizeof t->fsyn);
         memset(t->fdone, 0, sizeof t->fdone);
@@ -459,21 +490,18 @@ static void roll(struct target *t, int64_t now)
         t->fsyn[s & (FINE - 1)] = t->fdone[s & (FINE - 1)] = 0;
     }
 
-    int64_t sec = now / NS_PER_SEC;
+    int64_t sec = slot_of(now, NS_PER_SEC);
     int64_t steps = 0;
     while (t->sec < sec) {
         uint32_t x = t->sec_syn > t->sec_done ? t->sec_syn - t->sec_done : 0;
         close_second(t, t->sec_syn, x);
         t->sec_syn = t->sec_done = 0;
         t->sec++;
-        if (++steps > END_SECS && !t->active && t->y == 0 && t->fail_sum == 0 &&
-            t->att_sum == 0 && sec - t->sec > 1) {
-            t->sec = sec; /* a long silence: nothing left to learn from it */
-            t->hot_bits = 0;
-        }
+        if (++steps > END_SECS && sec - t->sec > 1)
+            skip_silence(t, sec - t->sec);
     }
 
-    int64_t dl = now / DL_NS;
+    int64_t dl = slot_of(now, DL_NS);
     if (dl - t->dl_slot >= DL_SLOTS) {
         memset(t->young, 0, sizeof t->young);
         memset(t->old, 0, sizeof t->old);
@@ -658,8 +686,10 @@ static void evaluate(struct ts_synflood *sf, struct target *t, int64_t now)
 
 static void move_clock(struct ts_synflood *sf, int64_t now)
 {
-    if (now > sf->now_ns)
+    if (now > sf->now_ns || !sf->clock_set) {
         sf->now_ns = now;
+        sf->clock_set = true;
+    }
 }
 
 void ts_sf_attempt(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, int family,
@@ -690,7 +720,7 @@ static int64_t deadline_slot(int64_t ts, unsigned k)
 {
     int64_t rto = NS_PER_SEC << (k < RTO_MAX_SHIFT ? k : RTO_MAX_SHIFT);
     int64_t d = ts + rto + rto / 16 + NS_PER_SEC / 10;
-    return d / DL_NS + 1;
+    return slot_of(d, DL_NS) + 1;
 }
 
 static void add_half_open(struct target *t, int64_t ts, unsigned k)
@@ -800,7 +830,7 @@ void ts_sf_advance(struct ts_synflood *sf, int64_t now_ns, uint64_t evicted_tota
     int64_t now = sf->now_ns;
     if (now < sf->next_eval_ns)
         return;
-    sf->next_eval_ns = (now / SLOT_NS + 1) * SLOT_NS;
+    sf->next_eval_ns = (slot_of(now, SLOT_NS) + 1) * SLOT_NS;
     uint32_t i = sf->lru_head;
     while (i) {
         struct target *t = &sf->t[i - 1];
@@ -826,7 +856,7 @@ static bool rate_rule_at_end(const struct ts_synflood *sf, const struct target *
 
 void ts_sf_finish(struct ts_synflood *sf, int64_t now_ns, uint64_t evicted_total)
 {
-    sf->next_eval_ns = 0;
+    sf->next_eval_ns = INT64_MIN;
     ts_sf_advance(sf, now_ns, evicted_total);
     for (uint32_t i = sf->lru_head; i; i = sf->t[i - 1].next) {
         struct target *t = &sf->t[i - 1];

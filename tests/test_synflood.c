@@ -552,6 +552,41 @@ Test(synflood_rate, input_ending_inside_the_grace)
     sim_free(&s);
 }
 
+/* Hostile time: a capture's clock may jump by decades (a corrupt record)
+ * while an alert is on, or sit before 1970. A jump of 100 years must not
+ * be walked second by second (it would take minutes): the alert ends at
+ * the jump, as 10 quiet seconds have passed. Before 1970 (negative times)
+ * everything works as after it. Driven without the 10 ms stepper. */
+Test(synflood_time, clock_jumps_and_times_before_1970, .timeout = 10)
+{
+    struct ts_synflood *sf;
+    struct ts_sf_config cfg = {.rate = 200, .half_open = 128, .max_targets = 16,
+                               .evicted_slots = 1024, .seed = {1, 2}};
+    uint8_t dst[16] = {10, 0, 0, 2}, src[16] = {10, 128, 0, 0};
+    const int64_t bases[] = {T0, -(INT64_C(40) * 365 * 86400 * NS)};
+    for (int b = 0; b < 2; b++) {
+        cr_assert_eq(ts_sf_new(&sf, &cfg), 0);
+        int64_t t0 = bases[b];
+        for (int i = 0; i < 1000; i++) {
+            src[3] = (uint8_t)i;
+            src[2] = (uint8_t)(i >> 8);
+            ts_sf_advance(sf, t0 + i * MS, 0);
+            ts_sf_attempt(sf, dst, 80, 4, src, t0 + i * MS);
+        }
+        ts_sf_advance(sf, t0 + 1100 * MS, 0);
+        const struct ts_alert *a = ts_sf_next_alert(sf);
+        cr_assert_not_null(a, "base %d: no alert", b);
+        cr_expect_eq(a->status, TS_ALERT_START);
+        while (ts_sf_next_alert(sf))
+            ;
+        int64_t later = t0 + INT64_C(100) * 365 * 86400 * NS;
+        ts_sf_advance(sf, later, 0);
+        a = ts_sf_next_alert(sf);
+        cr_expect(a && a->status == TS_ALERT_END, "base %d: no end after the jump", b);
+        ts_sf_free(sf);
+    }
+}
+
 /* ------------------------------------------------------- flash crowds */
 
 /* A crowd at rate/s for ms_total ms: every attempt answered (SYN-ACK k = 0)
