@@ -113,6 +113,42 @@ Test(cli, usage_errors)
     cr_expect(strstr(err, "no input") != NULL, "%s", err);
 }
 
+/* The SYN-flood options (man page, SYN FLOODS): defaults 200 and 128, and
+ * the outputs that exclude one another. */
+Test(cli, syn_flood_options)
+{
+    struct ts_options o;
+    char err[256];
+    cr_assert_eq(PARSE(&o, err, "x.pcap"), 0, "%s", err);
+    cr_expect_eq(o.cfg.syn_flood_rate, 200);
+    cr_expect_eq(o.cfg.syn_flood_half_open, 128);
+    cr_expect(!o.check && !o.alerts_only && !o.metrics_file);
+    ts_cli_free(&o);
+    cr_assert_eq(PARSE(&o, err, "x.pcap", "--syn-flood-rate", "50.5", "--syn-flood-half-open",
+                       "64", "--alerts-only", "--metrics", "m.prom"),
+                 0, "%s", err);
+    cr_expect_eq(o.cfg.syn_flood_rate, 50.5);
+    cr_expect_eq(o.cfg.syn_flood_half_open, 64);
+    cr_expect(o.alerts_only);
+    cr_expect_eq(o.format, TS_FORMAT_NDJSON, "--alerts-only writes NDJSON");
+    cr_expect_str_eq(o.metrics_file, "m.prom");
+    ts_cli_free(&o);
+    cr_assert_eq(PARSE(&o, err, "--check", "-i", "eth0", "--duration", "50"), 0, "%s", err);
+    cr_expect(o.check);
+    ts_cli_free(&o);
+    cr_expect_lt(PARSE(&o, err, "x", "--syn-flood-rate", "0"), 0);
+    cr_expect_lt(PARSE(&o, err, "x", "--syn-flood-rate", "fast"), 0);
+    cr_expect_lt(PARSE(&o, err, "x", "--syn-flood-half-open", "0"), 0);
+    cr_expect_lt(PARSE(&o, err, "x", "--check", "--alerts-only"), 0);
+    cr_expect_lt(PARSE(&o, err, "x", "--check", "--format", "json"), 0);
+    cr_expect(strstr(err, "--check") != NULL, "%s", err);
+    cr_expect_lt(PARSE(&o, err, "x", "--check", "-o", "out"), 0);
+    cr_expect_lt(PARSE(&o, err, "x", "--alerts-only", "--format", "text"), 0);
+    cr_expect(strstr(err, "--alerts-only") != NULL, "%s", err);
+    cr_expect_eq(PARSE(&o, err, "x", "--alerts-only", "--format", "ndjson"), 0, "%s", err);
+    ts_cli_free(&o);
+}
+
 /* ------------------------------------------------------ through the binary */
 
 static void expect_run(const char *args, int status, const char *stderr_has)
