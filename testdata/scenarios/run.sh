@@ -38,37 +38,15 @@ MAC_C=02:77:00:00:00:01;  MAC_S=02:77:00:00:00:02
 MAC_BC=02:77:00:00:00:11; MAC_BS=02:77:00:00:00:12
 SETTLE=0.5            # seconds left for the last ACKs before the snapshot
 
-log()  { printf '[run.sh %s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
-die()  { log "ERROR: $*"; exit 1; }
-
-# ------------------------------------------------------------------ checks
-if [ "${1:-}" = "-l" ]; then printf '%s\n' "${ALL_SCENARIOS[@]}"; exit 0; fi
-if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then sed -n '2,12p' "$0"; exit 0; fi
-[ "$(id -u)" = 0 ] || { echo "run.sh: must run as root (network namespaces, tcpdump)" >&2; exit 2; }
-
-SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=("${ALL_SCENARIOS[@]}")
-for s in "${SCENARIOS[@]}"; do
-    [[ " ${ALL_SCENARIOS[*]} " == *" $s "* ]] || { echo "run.sh: unknown scenario '$s' (run.sh -l lists them)" >&2; exit 2; }
-done
-
-missing=()
-for t in tcpdump ethtool; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
-if [ ${#missing[@]} -gt 0 ]; then
-    log "missing ${missing[*]}: installing with apt-get (Debian packages tcpdump ethtool)"
-    apt-get install -y tcpdump ethtool >&2 || die "could not install ${missing[*]}; install them and rerun"
-fi
-for t in ip ss; do command -v "$t" >/dev/null 2>&1 || die "'$t' not found: install iproute2"; done
-command -v python3 >/dev/null 2>&1 || die "python3 not found: install python3"
-PY=$(python3 -c 'import sys; print(sys.executable)') || die "python3 does not run"
-ip netns list >/dev/null 2>&1 || die "'ip netns' does not work here (kernel without network namespaces?)"
+# shellcheck source=testdata/netns_lib.sh
+. "$HERE/../netns_lib.sh"
+kit_checks '2,12' 'network namespaces, tcpdump' 'ip ss' "$@"
 
 # ------------------------------------------------------------------ state & cleanup
 TAG="tcpst$$"                        # every namespace of this run is named ${TAG}[csb]
 NS_C=${TAG}c; NS_S=${TAG}s; NS_B=${TAG}b
 WORK=$(mktemp -d /tmp/tcpstates-scenarios.XXXXXX)
-# shellcheck source=testdata/netns_lib.sh
-. "$HERE/../netns_lib.sh"
+kit_begin
 
 mkns() {  # mkns NS [bridge]
     ip netns add "$1" || return 1
