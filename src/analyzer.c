@@ -249,7 +249,7 @@ static void finish_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
     /* a handshake cut short by eviction: its retransmitted SYN is no new attempt */
     if (why == TS_FINISH_EVICTED && (f->flags & TS_FLOW_SF_ATTEMPT) &&
         !(f->flags & TS_FLOW_SF_SETTLED) && (f->ep[TS_CLIENT].flags & TS_EP_ISN))
-        ts_sf_note_evicted(a->sf, f->hash, f->ep[TS_CLIENT].isn);
+        ts_sf_note_evicted(a->sf, &f->key, f->ep[TS_CLIENT].isn);
     ts_flow_table_unindex(&a->ft, f);
     f->flags |= TS_FLOW_FINISHED;
 
@@ -564,6 +564,10 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
 static void synflood_steps(struct ts_analyzer *a, struct ts_flow *f, int s,
                            const struct ts_tcp *tcp, int64_t ts, int64_t server_sent_ns)
 {
+    /* most segments: a connection whose handshake ended, or no SYN yet */
+    if ((f->flags & TS_FLOW_SF_SETTLED) ||
+        (!(f->flags & TS_FLOW_SF_ATTEMPT) && !(tcp->flags & TS_TH_SYN)))
+        return;
     uint8_t fl = tcp->flags & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST);
     const uint8_t *srv = ts_flow_addr(f, TS_SERVER);
     uint16_t port = ts_flow_port(f, TS_SERVER);
@@ -573,7 +577,7 @@ static void synflood_steps(struct ts_analyzer *a, struct ts_flow *f, int s,
     if (!(f->flags & TS_FLOW_SF_ATTEMPT)) {
         if (fl == TS_TH_SYN && s == TS_CLIENT && !(f->flags & TS_FLOW_MIDSTREAM)) {
             f->flags |= TS_FLOW_SF_ATTEMPT;
-            if (ts_sf_was_evicted(a->sf, f->hash, tcp->seq))
+            if (ts_sf_was_evicted(a->sf, &f->key, tcp->seq))
                 f->sf_k0 = SF_K0_AGAIN;
             else
                 ts_sf_attempt(a->sf, srv, port, family, ts_flow_addr(f, TS_CLIENT), ts);

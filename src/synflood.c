@@ -329,32 +329,34 @@ static struct target *get_target(struct ts_synflood *sf, const uint8_t *addr, ui
 
 /* ------------------------------------------------------ evicted attempts */
 
-/* Where an attempt goes in the table, and its fingerprint there (never 0).
- * flow_hash is the flow table's keyed hash, so neither can be chosen by
- * crafted traffic. */
-static uint32_t evicted_fp(const struct ts_synflood *sf, uint32_t flow_hash, uint32_t isn,
-                           uint32_t *slot)
+/* Where an attempt goes in the table, and its fingerprint there (never 0):
+ * SipHash of its addresses, ports and ISN under a fixed key, so the same
+ * input gives the same report on every run (the flow table's hash has a
+ * per-run seed). Crafted traffic could at most make a few retransmitted
+ * SYNs count as attempts. */
+static uint32_t evicted_fp(const struct ts_synflood *sf, const struct ts_flow_key *key,
+                           uint32_t isn, uint32_t *slot)
 {
-    uint64_t x = ((uint64_t)flow_hash << 32 | isn) ^ 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL; /* splitmix64's finalizer */
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    x ^= x >> 31;
+    uint8_t in[sizeof *key + 4];
+    memcpy(in, key, sizeof *key);
+    memcpy(in + sizeof *key, &isn, 4);
+    uint64_t x = ts_flow_siphash24(in, sizeof in, 0x6576696374656421ULL, 0x617474656d707473ULL);
     *slot = (uint32_t)(x >> 32) & (sf->cfg.evicted_slots - 1);
     return (uint32_t)x | 1;
 }
 
-void ts_sf_note_evicted(struct ts_synflood *sf, uint32_t flow_hash, uint32_t isn)
+void ts_sf_note_evicted(struct ts_synflood *sf, const struct ts_flow_key *key, uint32_t isn)
 {
-    uint32_t slot, fp = evicted_fp(sf, flow_hash, isn, &slot);
+    uint32_t slot, fp = evicted_fp(sf, key, isn, &slot);
     sf->evicted[slot] = fp;
     sf->any_evicted = true;
 }
 
-bool ts_sf_was_evicted(struct ts_synflood *sf, uint32_t flow_hash, uint32_t isn)
+bool ts_sf_was_evicted(struct ts_synflood *sf, const struct ts_flow_key *key, uint32_t isn)
 {
     if (!sf->any_evicted)
         return false; /* the common case: no lookup, no page of the table touched */
-    uint32_t slot, fp = evicted_fp(sf, flow_hash, isn, &slot);
+    uint32_t slot, fp = evicted_fp(sf, key, isn, &slot);
     if (sf->evicted[slot] != fp)
         return false;
     sf->evicted[slot] = 0;

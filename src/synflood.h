@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "alert.h"
+#include "flow.h"
 
 struct ts_sf_config {
     double rate;          /* failed SYNs per second over the window that start an alert */
@@ -63,12 +64,12 @@ void ts_sf_completed(struct ts_synflood *sf, const uint8_t *addr, uint16_t port,
 void ts_sf_reset(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, int family,
                  int64_t ts_ns, int64_t answered_ns, unsigned k);
 
-/* An attempt's record (flow_hash, the client's ISN) was evicted before its
+/* An attempt's record (its key, the client's ISN) was evicted before its
  * handshake ended; ts_sf_was_evicted says whether a new attempt is its SYN
  * again (each is found once). A fixed table of fingerprints: the oldest are
  * overwritten. */
-void ts_sf_note_evicted(struct ts_synflood *sf, uint32_t flow_hash, uint32_t isn);
-bool ts_sf_was_evicted(struct ts_synflood *sf, uint32_t flow_hash, uint32_t isn);
+void ts_sf_note_evicted(struct ts_synflood *sf, const struct ts_flow_key *key, uint32_t isn);
+bool ts_sf_was_evicted(struct ts_synflood *sf, const struct ts_flow_key *key, uint32_t isn);
 
 /* Capture time moved to now: windows slide, alerts start, update and end.
  * evicted_total is the flow table's running count of evictions. */

@@ -510,13 +510,19 @@ Test(synflood_table, evicted_attempts_are_recognised_once)
 {
     struct sim s;
     sim_init(&s, 200, 128, 16);
-    for (uint32_t i = 0; i < 100; i++)
-        ts_sf_note_evicted(s.sf, 0x1000u + i, 7000u + i);
+    struct ts_flow_key key[100];
+    memset(key, 0, sizeof key);
+    for (uint32_t i = 0; i < 100; i++) {
+        key[i].family = 4;
+        key[i].port_a = (uint16_t)(40000 + i);
+        key[i].port_b = 80;
+        ts_sf_note_evicted(s.sf, &key[i], 7000u + i);
+    }
     int found = 0;
     for (uint32_t i = 0; i < 100; i++) {
-        found += ts_sf_was_evicted(s.sf, 0x1000u + i, 7000u + i);
-        cr_expect(!ts_sf_was_evicted(s.sf, 0x1000u + i, 7000u + i), "attempt %u found twice", i);
-        cr_expect(!ts_sf_was_evicted(s.sf, 0x1000u + i, 9000u + i), "another ISN found");
+        found += ts_sf_was_evicted(s.sf, &key[i], 7000u + i);
+        cr_expect(!ts_sf_was_evicted(s.sf, &key[i], 7000u + i), "attempt %u found twice", i);
+        cr_expect(!ts_sf_was_evicted(s.sf, &key[i], 9000u + i), "another ISN found");
     }
     cr_expect_geq(found, 90, "only %d of 100 evicted attempts remembered", found);
     sim_free(&s);
