@@ -79,7 +79,6 @@ struct target {
     uint8_t addr[16];
     uint16_t port;
     uint8_t family;
-    bool in_use;
     bool active;             /* an alert is on */
     bool half_open_armed;    /* the half_open rule may start an alert */
     bool sketch_dirty;       /* the HLL and heavy hitters hold something */
@@ -317,7 +316,6 @@ static struct target *get_target(struct ts_synflood *sf, const uint8_t *addr, ui
     memcpy(t->addr, addr, 16);
     t->port = port;
     t->family = (uint8_t)family;
-    t->in_use = true;
     t->half_open_armed = true;
     start_clock(t, sf->now_ns);
     t->hnext = sf->buckets[b];
