@@ -36,6 +36,12 @@ kit_checks() {
     ip netns list >/dev/null 2>&1 || die "'ip netns' does not work here (kernel without network namespaces?)"
 }
 
+# show_logs: the tail of every log of the scenario that failed, on stderr
+show_logs() {
+    local f
+    for f in "$D"/*.log; do [ -s "$f" ] && { echo "--- $(basename "$f")"; tail -n 20 "$f"; }; done >&2
+}
+
 # kit_begin: from here on every namespace and process is removed at the end
 kit_begin() {
     CREATED_NS=()                   # namespaces this run created and has not deleted yet

@@ -378,8 +378,7 @@ run_one() {  # run_one NAME ATTEMPT
         cp "$D/cap.pcap" "$OUT/$name.pcap" && cp "$D/$name.truth" "$OUT/$name.truth" || return 1
         grep -v '^#' "$OUT/$name.truth" | grep -v '^nstat_' | sed 's/^/    /' >&2
     else
-        local f
-        for f in "$D"/*.log; do [ -s "$f" ] && { echo "--- $(basename "$f")"; tail -n 20 "$f"; }; done >&2
+        show_logs
     fi
     return $rc
 }
