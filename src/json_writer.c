@@ -1,9 +1,19 @@
 /* json_writer.c - a small streaming JSON text builder (see json_writer.h).
- * Numbers are formatted by hand: the report writes millions of them. */
+ *
+ * The report writes millions of values, so each one costs one check for
+ * room (the most its text can take is reserved up front), numbers are
+ * formatted by hand two digits at a time, and keys arrive with their
+ * lengths. */
 #include "json_writer.h"
 
 #include <stdlib.h>
-#include <string.h>
+
+/* "00" "01" .. "99": the two digits of n at digit_pairs + 2 * n */
+static const char digit_pairs[201] = "0001020304050607080910111213141516171819"
+                                     "2021222324252627282930313233343536373839"
+                                     "4041424344454647484950515253545556575859"
+                                     "6061626364656667686970717273747576777879"
+                                     "8081828384858687888990919293949596979899";
 
 void ts_jw_init(struct ts_jw *w)
 {
@@ -25,10 +35,10 @@ void ts_jw_reset(struct ts_jw *w)
         w->buf[0] = '\0';
 }
 
-static bool room(struct ts_jw *w, size_t n)
+/* ---- room and the end of a value ---------------------------------------- */
+
+static bool grow(struct ts_jw *w, size_t n)
 {
-    if (w->len + n + 1 <= w->cap)
-        return true;
     size_t cap = w->cap ? w->cap : 4096;
     while (cap < w->len + n + 1)
         cap *= 2;
@@ -42,169 +52,233 @@ static bool room(struct ts_jw *w, size_t n)
     return true;
 }
 
-static void put(struct ts_jw *w, const char *s, size_t n)
+/* Where n more characters (and the NUL after them) go, or NULL when out of
+ * memory. */
+static inline char *room(struct ts_jw *w, size_t n)
 {
-    if (!room(w, n))
-        return;
-    memcpy(w->buf + w->len, s, n);
-    w->len += n;
-    w->buf[w->len] = '\0';
+    if (w->cap - w->len <= n && !grow(w, n))
+        return NULL;
+    return w->buf + w->len;
 }
 
-static void putc_(struct ts_jw *w, char c)
+/* The text now ends at o. */
+static inline void done(struct ts_jw *w, char *o)
 {
-    if (!room(w, 1))
-        return;
-    w->buf[w->len++] = c;
-    w->buf[w->len] = '\0';
+    *o = '\0';
+    w->len = (size_t)(o - w->buf);
 }
 
-static void quoted(struct ts_jw *w, const char *s)
+/* Room for the comma, the key and then a value of up to n characters;
+ * returns where the value goes. */
+static inline char *lead(struct ts_jw *w, const char *key, size_t klen, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    putc_(w, '"');
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        const unsigned char *run = p; /* characters that need no escape, copied at once */
-        while (*p && *p != '"' && *p != '\\' && *p >= 0x20)
-            p++;
-        put(w, (const char *)run, (size_t)(p - run));
-        if (!*p)
-            break;
-        unsigned char c = *p++;
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            put(w, e, 2);
-        } else {
-            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            put(w, e, 6);
-        }
-    }
-    putc_(w, '"');
-}
-
-/* comma and key before a value; keys are the program's own words (plain
- * ASCII, nothing to escape), so they are copied in one go */
-static void lead(struct ts_jw *w, const char *key)
-{
-    size_t n = key ? strlen(key) : 0;
-    if (!room(w, n + 4))
-        return;
-    char *o = w->buf + w->len;
+    char *o = room(w, klen + 4 + n);
+    if (!o)
+        return NULL;
     if (w->comma)
         *o++ = ',';
     if (key) {
         *o++ = '"';
-        memcpy(o, key, n);
-        o += n;
+        memcpy(o, key, klen);
+        o += klen;
         *o++ = '"';
         *o++ = ':';
     }
-    *o = '\0';
-    w->len = (size_t)(o - w->buf);
     w->comma = true;
+    return o;
 }
 
-void ts_jw_obj(struct ts_jw *w, const char *key)
+char *ts_jw_reserve(struct ts_jw *w, size_t n)
 {
-    lead(w, key);
-    putc_(w, '{');
+    return room(w, n);
+}
+
+void ts_jw_commit(struct ts_jw *w, char *end)
+{
+    done(w, end);
+}
+
+/* ---- numbers ------------------------------------------------------------- */
+
+static unsigned digits(uint64_t v)
+{
+    unsigned n = 1;
+    for (;;) {
+        if (v < 10)
+            return n;
+        if (v < 100)
+            return n + 1;
+        if (v < 1000)
+            return n + 2;
+        if (v < 10000)
+            return n + 3;
+        v /= 10000;
+        n += 4;
+    }
+}
+
+/* v's n digits, the last at out[n - 1] */
+static void put_digits(char *out, uint64_t v, unsigned n)
+{
+    char *p = out + n;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+}
+
+size_t ts_jw_u64_text(char *out, uint64_t v)
+{
+    unsigned n = digits(v);
+    put_digits(out, v, n);
+    return n;
+}
+
+/* ---- values -------------------------------------------------------------- */
+
+void ts_jw_obj_k(struct ts_jw *w, const char *key, size_t klen)
+{
+    char *o = lead(w, key, klen, 1);
+    if (!o)
+        return;
+    *o++ = '{';
+    done(w, o);
     w->comma = false;
 }
 
 void ts_jw_obj_end(struct ts_jw *w)
 {
-    putc_(w, '}');
+    char *o = room(w, 1);
+    if (!o)
+        return;
+    *o++ = '}';
+    done(w, o);
     w->comma = true;
 }
 
-void ts_jw_arr(struct ts_jw *w, const char *key)
+void ts_jw_arr_k(struct ts_jw *w, const char *key, size_t klen)
 {
-    lead(w, key);
-    putc_(w, '[');
+    char *o = lead(w, key, klen, 1);
+    if (!o)
+        return;
+    *o++ = '[';
+    done(w, o);
     w->comma = false;
 }
 
 void ts_jw_arr_end(struct ts_jw *w)
 {
-    putc_(w, ']');
+    char *o = room(w, 1);
+    if (!o)
+        return;
+    *o++ = ']';
+    done(w, o);
     w->comma = true;
 }
 
-void ts_jw_str(struct ts_jw *w, const char *key, const char *s)
+void ts_jw_str_k(struct ts_jw *w, const char *key, size_t klen, const char *s, size_t n)
 {
-    lead(w, key);
-    if (s)
-        quoted(w, s);
-    else
-        put(w, "null", 4);
+    static const char hex[] = "0123456789abcdef";
+    if (!s) {
+        ts_jw_null_k(w, key, klen);
+        return;
+    }
+    /* at most six characters (\u00XX) for each one, and the quotes */
+    char *o = lead(w, key, klen, 6 * n + 2);
+    if (!o)
+        return;
+    *o++ = '"';
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    for (; p < end; p++) {
+        unsigned char c = *p;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+        } else if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else {
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4];
+            o[5] = hex[c & 15];
+            o += 6;
+        }
+    }
+    *o++ = '"';
+    done(w, o);
 }
 
-static size_t u64_digits(uint64_t v, char *out)
+void ts_jw_int_k(struct ts_jw *w, const char *key, size_t klen, int64_t v)
 {
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    return n;
-}
-
-void ts_jw_int(struct ts_jw *w, const char *key, int64_t v)
-{
-    lead(w, key);
-    char b[24];
-    size_t n = 0;
+    char *o = lead(w, key, klen, 20);
+    if (!o)
+        return;
     uint64_t mag = (uint64_t)v;
     if (v < 0) {
-        b[n++] = '-';
+        *o++ = '-';
         mag = (uint64_t)0 - mag;
     }
-    n += u64_digits(mag, b + n);
-    put(w, b, n);
+    o += ts_jw_u64_text(o, mag);
+    done(w, o);
 }
 
-void ts_jw_bool(struct ts_jw *w, const char *key, bool v)
+void ts_jw_bool_k(struct ts_jw *w, const char *key, size_t klen, bool v)
 {
-    lead(w, key);
-    if (v)
-        put(w, "true", 4);
-    else
-        put(w, "false", 5);
+    char *o = lead(w, key, klen, 5);
+    if (!o)
+        return;
+    if (v) {
+        memcpy(o, "true", 4);
+        o += 4;
+    } else {
+        memcpy(o, "false", 5);
+        o += 5;
+    }
+    done(w, o);
 }
 
-void ts_jw_null(struct ts_jw *w, const char *key)
+void ts_jw_null_k(struct ts_jw *w, const char *key, size_t klen)
 {
-    lead(w, key);
-    put(w, "null", 4);
+    char *o = lead(w, key, klen, 4);
+    if (!o)
+        return;
+    memcpy(o, "null", 4);
+    done(w, o + 4);
 }
 
-void ts_jw_time(struct ts_jw *w, const char *key, int64_t ns)
+/* Rounded to the microsecond, halves away from zero. */
+void ts_jw_time_k(struct ts_jw *w, const char *key, size_t klen, int64_t ns)
 {
-    lead(w, key);
+    char *o = lead(w, key, klen, 28);
+    if (!o)
+        return;
     int64_t us = ns >= 0 ? (ns + 500) / 1000 : (ns - 500) / 1000;
-    char b[32];
-    size_t n = 0;
     uint64_t mag = (uint64_t)us;
     if (us < 0) {
-        b[n++] = '-';
+        *o++ = '-';
         mag = (uint64_t)0 - mag;
     }
-    n += u64_digits(mag / 1000000, b + n);
-    b[n++] = '.';
-    uint64_t frac = mag % 1000000;
-    for (int i = 5; i >= 0; i--) {
-        b[n + (size_t)i] = (char)('0' + frac % 10);
-        frac /= 10;
-    }
-    n += 6;
-    put(w, b, n);
+    o += ts_jw_u64_text(o, mag / 1000000);
+    *o++ = '.';
+    unsigned frac = (unsigned)(mag % 1000000);
+    memcpy(o, digit_pairs + 2 * (frac / 10000), 2);
+    memcpy(o + 2, digit_pairs + 2 * (frac / 100 % 100), 2);
+    memcpy(o + 4, digit_pairs + 2 * (frac % 100), 2);
+    done(w, o + 6);
 }
 
-void ts_jw_raw(struct ts_jw *w, const char *s)
+void ts_jw_raw_n(struct ts_jw *w, const char *s, size_t n)
 {
-    put(w, s, strlen(s));
+    char *o = room(w, n);
+    if (!o)
+        return;
+    memcpy(o, s, n);
+    done(w, o + n);
 }

@@ -107,8 +107,12 @@ int ts_report_metrics(const char *path, const struct ts_report_input *in,
                       size_t nalerts, char *errbuf, size_t errlen);
 void ts_report_text_set_live(struct ts_report_text *r, bool on);
 
-/* Shared wording: an address as text, close.by / close.how names. */
-void ts_report_addr(const uint8_t addr[16], int family, char *buf, size_t len);
+/* Shared wording: an address as text, seconds as text, close.by /
+ * close.how names. The address (family 4 or 6) is written as inet_ntop
+ * writes it ("?" when len is too small), the seconds as printf("%.6f",
+ * ns / 1e9) writes them (buf of 32 bytes); both return the length. */
+size_t ts_report_addr(const uint8_t addr[16], int family, char *buf, size_t len);
+size_t ts_report_seconds(int64_t ns, char *buf);
 const char *ts_report_close_by(int by);
 const char *ts_report_close_how(int how);
 const char *ts_report_side(int side);

@@ -1,9 +1,10 @@
 /* report_json.c - the JSON document and the NDJSON event stream of SPEC.md.
  *
  * Flows are written as they finish, so the document starts with "flows" and
- * ends with "input" and "summary" once the capture is read: memory holds one
- * flow's JSON at a time, never the whole report. The text is built with
- * json_writer (one reused buffer, one write per flow).
+ * ends with "input" and "summary" once the capture is read: memory holds a
+ * few flows' JSON at a time, never the whole report. The text is built with
+ * json_writer in one reused buffer, written out when it holds WRITE_AT bytes
+ * (few, large writes), and at once for every event when live or flushed.
  */
 #include "report.h"
 
@@ -23,6 +24,9 @@ struct ts_report_json {
     struct ts_jw w;
 };
 
+#define WRITE_AT (64 * 1024)
+
+/* Write out what the buffer holds. */
 static void emit(struct ts_report_json *r)
 {
     if (r->w.len) /* nothing built yet: no buffer either */
@@ -30,13 +34,25 @@ static void emit(struct ts_report_json *r)
     ts_jw_reset(&r->w);
 }
 
+/* A flow's text is complete: write it out when the buffer is full enough
+ * (or at once when live). The next flow goes on after it. */
+static void flow_done(struct ts_report_json *r)
+{
+    if (r->live || r->w.len >= WRITE_AT) {
+        emit(r);
+        if (r->live)
+            fflush(r->fp);
+    }
+    r->w.comma = false;
+}
+
 static void endpoint_json(struct ts_jw *w, const char *key, const struct ts_flow *f, int idx)
 {
     const struct ts_endpoint *ep = &f->ep[idx];
     char ip[64];
-    ts_report_addr(ts_flow_addr(f, idx), f->key.family, ip, sizeof ip);
+    size_t iplen = ts_report_addr(ts_flow_addr(f, idx), f->key.family, ip, sizeof ip);
     ts_jw_obj(w, key);
-    ts_jw_str(w, "ip", ip);
+    ts_jw_strn(w, "ip", ip, iplen);
     ts_jw_int(w, "port", ts_flow_port(f, idx));
     ts_jw_str(w, "state", ts_state_name(ts_flow_final_state(f, idx)));
     if (ep->flags & TS_EP_ISN)
@@ -166,9 +182,9 @@ static void alert_json(struct ts_jw *w, const struct ts_alert *a, bool event)
         ts_jw_str(w, "event_type", "alert");
     ts_jw_str(w, "type", "syn_flood");
     ts_jw_int(w, "id", (int64_t)a->id);
-    ts_report_addr(a->addr, a->family, ip, sizeof ip);
+    size_t iplen = ts_report_addr(a->addr, a->family, ip, sizeof ip);
     ts_jw_obj(w, "target");
-    ts_jw_str(w, "ip", ip);
+    ts_jw_strn(w, "ip", ip, iplen);
     ts_jw_int(w, "port", a->port);
     ts_jw_obj_end(w);
     ts_jw_str(w, "status", ts_alert_status_name(a->status));
@@ -191,9 +207,9 @@ static void alert_json(struct ts_jw *w, const struct ts_alert *a, bool event)
     ts_jw_int(w, "evicted", (int64_t)a->evicted);
     ts_jw_arr(w, "top_sources");
     for (unsigned i = 0; i < a->ntop; i++) {
-        ts_report_addr(a->top[i].addr, a->family, ip, sizeof ip);
+        iplen = ts_report_addr(a->top[i].addr, a->family, ip, sizeof ip);
         ts_jw_obj(w, NULL);
-        ts_jw_str(w, "ip", ip);
+        ts_jw_strn(w, "ip", ip, iplen);
         ts_jw_int(w, "syns", (int64_t)a->top[i].syns);
         ts_jw_obj_end(w);
     }
@@ -224,10 +240,8 @@ void ts_report_json_flow(struct ts_report_json *r, const struct ts_flow *f)
     flow_json(r, f);
     if (r->ndjson)
         ts_jw_raw(&r->w, "\n");
-    emit(r);
     r->nflows++;
-    if (r->live)
-        fflush(r->fp);
+    flow_done(r);
 }
 
 /* NDJSON: the event as it happens, flushed at once (monitoring pipes wait
@@ -344,6 +358,10 @@ void ts_report_json_close(struct ts_report_json *r, const struct ts_report_input
 
 void ts_report_json_set_live(struct ts_report_json *r, bool on)
 {
+    if (on && r->w.len) { /* what was held back goes out before the first live event */
+        emit(r);
+        fflush(r->fp);
+    }
     r->live = on;
 }
 

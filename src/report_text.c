@@ -2,8 +2,11 @@
  * endpoints' states, then the state counts netstat users know, then the
  * alerts (SYN floods); with
  * --timeline, one line per packet before it (flags, relative seq/ack and the
- * transitions the packet caused). */
+ * transitions the packet caused). A connection's row and a packet's line
+ * are put together by hand in one reused buffer and written at once: printf
+ * cost more than everything else they take. */
 #include "report.h"
+#include "json_writer.h"
 #include "zeek_conn.h"
 
 #include <stdlib.h>
@@ -19,6 +22,7 @@ struct ts_report_text {
     bool live;      /* redraw a view; rows only in the final report */
     bool finishing; /* the final report: rows are printed */
     uint64_t nflows;
+    struct ts_jw row; /* a row or a packet's line, reused */
 };
 
 struct ts_report_text *ts_report_text_open(FILE *fp, bool timeline,
@@ -30,22 +34,71 @@ struct ts_report_text *ts_report_text_open(FILE *fp, bool timeline,
     r->dc = *dc;
     r->fp = fp;
     r->timeline = timeline;
+    ts_jw_init(&r->row);
     return r;
 }
 
-static void endpoint_text(const struct ts_flow *f, int idx, char *buf, size_t len)
+/* "1.2.3.4:80" or "[::1]:80" into buf (64 bytes: an address takes at most
+ * 45); returns the length. */
+static size_t endpoint_text(const struct ts_flow *f, int idx, char *buf)
 {
-    char ip[64];
-    ts_report_addr(ts_flow_addr(f, idx), f->key.family, ip, sizeof ip);
-    if (f->key.family == 6)
-        snprintf(buf, len, "[%s]:%u", ip, ts_flow_port(f, idx));
-    else
-        snprintf(buf, len, "%s:%u", ip, ts_flow_port(f, idx));
+    bool v6 = f->key.family == 6;
+    char *o = buf;
+    if (v6)
+        *o++ = '[';
+    o += ts_report_addr(ts_flow_addr(f, idx), f->key.family, o, 48);
+    if (v6)
+        *o++ = ']';
+    *o++ = ':';
+    o += ts_jw_u64_text(o, ts_flow_port(f, idx));
+    *o = '\0';
+    return (size_t)(o - buf);
 }
 
-static void seconds(int64_t ns, char *buf, size_t len)
+/* printf's %-*s: s, then spaces up to width */
+static char *left(char *o, const char *s, size_t n, size_t width)
 {
-    snprintf(buf, len, "%.6f", (double)ns / 1e9);
+    memcpy(o, s, n);
+    o += n;
+    for (; n < width; n++)
+        *o++ = ' ';
+    return o;
+}
+
+/* printf's %*s: spaces up to width, then s */
+static char *right(char *o, const char *s, size_t n, size_t width)
+{
+    for (; width > n; width--)
+        *o++ = ' ';
+    memcpy(o, s, n);
+    return o + n;
+}
+
+/* s as it is */
+static char *text(char *o, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(o, s, n);
+    return o + n;
+}
+
+/* printf's %*llu */
+static char *right_num(char *o, uint64_t v, size_t width)
+{
+    char d[20];
+    return right(o, d, ts_jw_u64_text(d, v), width);
+}
+
+/* s after the n characters in buf, as strncat leaves it when the text may
+ * take at most max characters; returns the new length */
+static size_t add(char *buf, size_t max, size_t n, const char *s)
+{
+    size_t k = strlen(s);
+    if (k > max - n)
+        k = max - n;
+    memcpy(buf + n, s, k);
+    buf[n + k] = '\0';
+    return n + k;
 }
 
 static void header(struct ts_report_text *r)
@@ -65,9 +118,9 @@ static void finding_text(struct ts_report_text *r, const struct ts_flow *f,
     const char *side = ts_report_side(a->side);
     char since[32] = "", dur[32] = "";
     if (a->since_ns)
-        seconds(a->since_ns - f->first_ns, since, sizeof since);
+        ts_report_seconds(a->since_ns - f->first_ns, since);
     if (a->duration_ns >= 0)
-        seconds(a->duration_ns, dur, sizeof dur);
+        ts_report_seconds(a->duration_ns, dur);
     FILE *o = r->fp;
     fprintf(o, "%7s-> %s:", "", ts_anomaly_name(a->kind));
     switch (a->kind) {
@@ -126,31 +179,73 @@ void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f)
     if (r->timeline && r->nflows == 0)
         fprintf(r->fp, "\n");
     header(r);
-    char c[80], s[80], dur[32], close[24], notes[256] = "";
-    endpoint_text(f, TS_CLIENT, c, sizeof c);
-    endpoint_text(f, TS_SERVER, s, sizeof s);
-    seconds(f->last_ns - f->first_ns, dur, sizeof dur);
+    char c[64], s[64], dur[32], close[24], notes[256] = "";
+    size_t clen = endpoint_text(f, TS_CLIENT, c);
+    size_t slen = endpoint_text(f, TS_SERVER, s);
+    size_t durlen = ts_report_seconds(f->last_ns - f->first_ns, dur);
     const char *by = ts_report_close_by(f->close_by);
-    if (by)
-        snprintf(close, sizeof close, "%s %s", by, ts_report_close_how(f->close_how));
-    else
-        snprintf(close, sizeof close, "-");
+    size_t closelen;
+    if (by) {
+        closelen = add(close, sizeof close - 1, 0, by);
+        closelen = add(close, sizeof close - 1, closelen, " ");
+        closelen = add(close, sizeof close - 1, closelen, ts_report_close_how(f->close_how));
+    } else {
+        closelen = add(close, sizeof close - 1, 0, "-");
+    }
     struct ts_anomaly found[TS_AN_COUNT];
     int n = ts_flow_anomalies(f, &r->dc, found, TS_AN_COUNT);
+    size_t nlen = 0;
     for (int i = 0; i < n; i++) {
-        strncat(notes, ts_anomaly_name(found[i].kind), sizeof notes - strlen(notes) - 1);
-        strncat(notes, " ", sizeof notes - strlen(notes) - 1);
+        nlen = add(notes, sizeof notes - 1, nlen, ts_anomaly_name(found[i].kind));
+        nlen = add(notes, sizeof notes - 1, nlen, " ");
     }
     if (!(f->flags & TS_FLOW_HS_COMPLETE) && !(f->flags & TS_FLOW_MIDSTREAM))
-        strncat(notes, "no-handshake ", sizeof notes - strlen(notes) - 1);
+        nlen = add(notes, sizeof notes - 1, nlen, "no-handshake ");
     uint64_t pkts = (uint64_t)f->ep[0].packets + f->ep[1].packets;
     uint64_t bytes = f->ep[0].bytes + f->ep[1].bytes;
     const char *zeek =
         ts_zeek_state_name(ts_zeek_conn_state(&f->zeek, f->ep[0].bytes, f->ep[1].bytes));
-    fprintf(r->fp, "%5llu  %-28s %-28s %-12s %-12s %-11s %-6s %-12s %6llu %9llu %12s  %s\n",
-            (unsigned long long)f->id, c, s, ts_state_name(ts_flow_final_state(f, TS_CLIENT)),
-            ts_state_name(ts_flow_final_state(f, TS_SERVER)), close, zeek, f->zeek.hist,
-            (unsigned long long)pkts, (unsigned long long)bytes, dur, notes);
+    const char *cst = ts_state_name(ts_flow_final_state(f, TS_CLIENT));
+    const char *sst = ts_state_name(ts_flow_final_state(f, TS_SERVER));
+    size_t cstlen = strlen(cst), sstlen = strlen(sst), zlen = strlen(zeek);
+    size_t hlen = strlen(f->zeek.hist);
+
+    /* The row as printf's "%5llu  %-28s %-28s %-12s %-12s %-11s %-6s %-12s
+     * %6llu %9llu %12s  %s\n" writes it. Room: every field at its length
+     * plus its width (141 in all), the separators (15), the numbers (20
+     * each). */
+    struct ts_jw *b = &r->row;
+    ts_jw_reset(b);
+    char *o = ts_jw_reserve(b, clen + slen + cstlen + sstlen + closelen + zlen + hlen + durlen +
+                                   nlen + 141 + 15 + 3 * 20);
+    if (o) {
+        o = right_num(o, f->id, 5);
+        o = text(o, "  ");
+        o = left(o, c, clen, 28);
+        *o++ = ' ';
+        o = left(o, s, slen, 28);
+        *o++ = ' ';
+        o = left(o, cst, cstlen, 12);
+        *o++ = ' ';
+        o = left(o, sst, sstlen, 12);
+        *o++ = ' ';
+        o = left(o, close, closelen, 11);
+        *o++ = ' ';
+        o = left(o, zeek, zlen, 6);
+        *o++ = ' ';
+        o = left(o, f->zeek.hist, hlen, 12);
+        *o++ = ' ';
+        o = right_num(o, pkts, 6);
+        *o++ = ' ';
+        o = right_num(o, bytes, 9);
+        *o++ = ' ';
+        o = right(o, dur, durlen, 12);
+        o = text(o, "  ");
+        o = left(o, notes, nlen, 0);
+        *o++ = '\n';
+        ts_jw_commit(b, o);
+        fwrite(b->buf, 1, b->len, r->fp);
+    }
     for (int i = 0; i < n; i++)
         finding_text(r, f, &found[i]);
     r->nflows++;
@@ -183,27 +278,65 @@ void ts_report_text_trace(struct ts_report_text *r, const struct ts_packet_trace
                 "FLAGS", "SEQ/ACK/LEN, TRANSITIONS");
     }
     const struct ts_flow *f = t->flow;
-    char src[80], dst[80], fl[12], tm[32], seg[170];
-    endpoint_text(f, t->sender, src, sizeof src);
-    endpoint_text(f, 1 - t->sender, dst, sizeof dst);
+    char src[64], dst[64], fl[12], tm[32];
+    size_t srclen = endpoint_text(f, t->sender, src);
+    size_t dstlen = endpoint_text(f, 1 - t->sender, dst);
     flags_text(t->flags, fl);
-    seconds(t->ts_ns - r->t0_ns, tm, sizeof tm);
-    snprintf(seg, sizeof seg, "%s > %s", src, dst);
-    int pad = 4 - (int)strlen(fl);
-    fprintf(r->fp, "%6llu %11s %5llu  %-44s [%s]%*s seq %u", (unsigned long long)t->pkt, tm,
-            (unsigned long long)f->id, seg, fl, pad > 0 ? pad : 0, "", t->rel_seq);
-    if (t->has_ack)
-        fprintf(r->fp, " ack %u", t->rel_ack);
-    fprintf(r->fp, " len %u", t->len);
+    size_t tmlen = ts_report_seconds(t->ts_ns - r->t0_ns, tm);
+
+    /* As printf's "%6llu %11s %5llu  %-44s [%s]%*s seq %u" (the segment
+     * "src > dst", the flags padded to 4), " ack %u", " len %u" would write
+     * it: at most 280 characters before the transitions. */
+    struct ts_jw *b = &r->row;
+    ts_jw_reset(b);
+    char *o = ts_jw_reserve(b, 400);
+    if (!o)
+        return;
+    o = right_num(o, t->pkt, 6);
+    *o++ = ' ';
+    o = right(o, tm, tmlen, 11);
+    *o++ = ' ';
+    o = right_num(o, f->id, 5);
+    o = text(o, "  ");
+    char *seg = o;
+    o = left(o, src, srclen, 0);
+    o = text(o, " > ");
+    o = left(o, dst, dstlen, 0);
+    for (; o - seg < 44; o++)
+        *o = ' ';
+    o = text(o, " [");
+    o = text(o, fl);
+    *o++ = ']';
+    for (size_t n = strlen(fl); n < 4; n++)
+        *o++ = ' ';
+    o = text(o, " seq ");
+    o += ts_jw_u64_text(o, t->rel_seq);
+    if (t->has_ack) {
+        o = text(o, " ack ");
+        o += ts_jw_u64_text(o, t->rel_ack);
+    }
+    o = text(o, " len ");
+    o += ts_jw_u64_text(o, t->len);
     if (t->retransmit)
-        fprintf(r->fp, " (retransmission)");
+        o = text(o, " (retransmission)");
+    ts_jw_commit(b, o);
+    /* each "%s %s %s->%s" */
     for (unsigned i = 0; i < t->ntrans; i++) {
         const struct ts_transition *x = &t->trans[i];
-        fprintf(r->fp, "%s %s %s->%s", i ? "," : "  ",
-                x->endpoint == TS_CLIENT ? "client" : "server",
-                ts_state_name((enum ts_state)x->from), ts_state_name((enum ts_state)x->to));
+        const char *from = ts_state_name((enum ts_state)x->from);
+        const char *to = ts_state_name((enum ts_state)x->to);
+        o = ts_jw_reserve(b, strlen(from) + strlen(to) + 12);
+        if (!o)
+            return;
+        o = text(o, i ? ", " : "   ");
+        o = text(o, x->endpoint == TS_CLIENT ? "client " : "server ");
+        o = text(o, from);
+        o = text(o, "->");
+        o = text(o, to);
+        ts_jw_commit(b, o);
     }
-    fputc('\n', r->fp);
+    ts_jw_raw_n(b, "\n", 1);
+    fwrite(b->buf, 1, b->len, r->fp);
 }
 
 /* One alert in words: target, when, how strong, what the sources were. */
@@ -211,9 +344,9 @@ static void alert_text(FILE *o, const struct ts_alert *a)
 {
     char ip[64], start[32], end[32];
     ts_report_addr(a->addr, a->family, ip, sizeof ip);
-    seconds(a->start_ns, start, sizeof start);
+    ts_report_seconds(a->start_ns, start);
     if (a->status == TS_ALERT_END)
-        seconds(a->end_ns, end, sizeof end);
+        ts_report_seconds(a->end_ns, end);
     int64_t lasted = (a->status == TS_ALERT_END ? a->end_ns : a->ts_ns) - a->start_ns;
     fprintf(o, "  SYN flood #%llu on %s%s%s:%u (%s): started %s, %s%s (%.1f s)\n",
             (unsigned long long)a->id, a->family == 6 ? "[" : "", ip, a->family == 6 ? "]" : "",
@@ -290,6 +423,7 @@ void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input
     for (unsigned i = 0; i < in->nerrors; i++)
         fprintf(r->fp, "error: %s\n", in->errors[i].message);
     fflush(r->fp);
+    ts_jw_free(&r->row);
     free(r);
 }
 
@@ -326,10 +460,10 @@ void ts_report_text_live(struct ts_report_text *r, const struct ts_live_stats *s
             "SERVER", "PKTS", "IDLE");
     for (size_t i = 0; i < nflows; i++) {
         const struct ts_flow *f = flows[i];
-        char c[80], s[80], idle[32];
-        endpoint_text(f, TS_CLIENT, c, sizeof c);
-        endpoint_text(f, TS_SERVER, s, sizeof s);
-        seconds(st->ts_ns - f->last_ns, idle, sizeof idle);
+        char c[64], s[64], idle[32];
+        endpoint_text(f, TS_CLIENT, c);
+        endpoint_text(f, TS_SERVER, s);
+        ts_report_seconds(st->ts_ns - f->last_ns, idle);
         fprintf(o, "%5llu  %-28s %-28s %-12s %-12s %8llu %12s\n", (unsigned long long)f->id, c,
                 s, ts_state_name((enum ts_state)f->ep[TS_CLIENT].state),
                 ts_state_name((enum ts_state)f->ep[TS_SERVER].state),
