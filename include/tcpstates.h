@@ -107,6 +107,12 @@ void ts_analyzer_free(struct ts_analyzer *a);
  * was counted and skipped. */
 int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data,
                        uint32_t caplen, uint32_t len);
+/* Optional: announce a frame that ts_analyzer_packet will get a few calls
+ * later, in order, with its bytes unchanged until then. It is decoded now
+ * and its flow's memory fetched into the cache meanwhile (a look-ahead of
+ * about 8 frames hides most of the wait). Frames given to ts_analyzer_packet
+ * in another order than announced are simply decoded again. */
+void ts_analyzer_ahead(struct ts_analyzer *a, const uint8_t *data, uint32_t caplen);
 
 /* The capture ended: every flow still tracked is finished. */
 void ts_analyzer_finish(struct ts_analyzer *a);
@@ -125,6 +131,10 @@ void ts_analyzer_usage(const struct ts_analyzer *a, uint64_t *flows, uint64_t *b
 /* The next finished flow, or NULL. The flow stays valid until the next call
  * of any ts_analyzer_* function. */
 const struct ts_flow *ts_analyzer_next_done(struct ts_analyzer *a);
+/* Every finished flow not taken yet, in order, at once (*flows, the count
+ * returned): all stay valid until the next call of a ts_analyzer_* function
+ * other than the read-only getters, so they can be written out in parallel. */
+size_t ts_analyzer_take_done(struct ts_analyzer *a, const struct ts_flow *const **flows);
 
 /* The next alert event (a SYN flood starting, going on, ending), or NULL;
  * valid until the next call of any ts_analyzer_* function. Take them after

@@ -27,6 +27,22 @@
 
 #define TS_HANDSHAKE_TIMEOUT_NS (130 * TS_NS_PER_SEC)
 
+/* A packet announced before its turn (ts_analyzer_ahead): decoded and
+ * hashed early, so its bucket and record are on their way into the cache
+ * while the packets before it are processed. */
+#define TS_AHEAD_MAX 16
+#define TS_AHEAD_RECORD 3 /* the record is asked for this many packets before its turn */
+struct ahead {
+    const uint8_t *data;
+    uint32_t caplen;
+    int status;              /* TS_DEC_OK or the decoder's verdict */
+    bool src_is_a;
+    uint32_t hash;
+    struct ts_ip ip;
+    struct ts_tcp tcp;
+    struct ts_flow_key key;
+};
+
 struct ts_analyzer {
     struct ts_config cfg;
     int dlt;
@@ -38,10 +54,13 @@ struct ts_analyzer {
     struct ts_flow **done;       /* finished flows not yet taken */
     uint32_t ndone, done_cap, done_pos;
     struct ts_flow *returned;    /* handed out by next_done, released at the next call */
+    bool batch_out;              /* done[done_pos, ndone) handed out by take_done */
     struct ts_packet_trace trace;
     bool tracing;                /* the current packet fills trace */
     struct ts_flow reused;       /* a flow's last states when a new one took its tuple */
     struct ts_synflood *sf;
+    struct ahead ahead[TS_AHEAD_MAX]; /* a ring: ahead_n entries from ahead_head */
+    uint32_t ahead_head, ahead_n;
 };
 
 void ts_config_defaults(struct ts_config *cfg)
@@ -114,6 +133,12 @@ static void release_returned(struct ts_analyzer *a)
     if (a->returned) {
         ts_flow_table_release(&a->ft, a->returned);
         a->returned = NULL;
+    }
+    if (a->batch_out) {
+        for (uint32_t i = a->done_pos; i < a->ndone; i++)
+            ts_flow_table_release(&a->ft, a->done[i]);
+        a->done_pos = a->ndone = 0;
+        a->batch_out = false;
     }
 }
 
@@ -623,12 +648,13 @@ static void synflood_steps(struct ts_analyzer *a, struct ts_flow *f, int s,
     }
 }
 
-static void track(struct ts_analyzer *a, const struct ts_ip *ip, const struct ts_tcp *tcp,
-                  int64_t ts, uint64_t pkt)
+static void track(struct ts_analyzer *a, const struct ahead *d, int64_t ts, uint64_t pkt)
 {
-    struct ts_flow_key key;
-    bool src_is_a = ts_flow_key_make(&key, ip, tcp->sport, tcp->dport);
-    uint32_t hash = ts_flow_table_hash(&a->ft, &key);
+    const struct ts_ip *ip = &d->ip;
+    const struct ts_tcp *tcp = &d->tcp;
+    const struct ts_flow_key key = d->key;
+    uint32_t hash = d->hash;
+    bool src_is_a = d->src_is_a;
     struct ts_flow *f = ts_flow_table_find(&a->ft, &key, hash);
 
     if (f && (tcp->flags & TS_TH_SYN) && !(tcp->flags & TS_TH_RST)) {
@@ -676,6 +702,47 @@ static int count_skip(struct ts_analyzer *a, int status)
     return 0;
 }
 
+/* Decode a frame down to its TCP header, its flow key and the key's hash. */
+static void decode(const struct ts_analyzer *a, const uint8_t *data, uint32_t caplen,
+                   struct ahead *d)
+{
+    d->data = data;
+    d->caplen = caplen;
+    struct ts_link link;
+    int r = ts_decode_link(a->dlt, data, caplen, &link);
+    if (r == TS_DEC_OK && link.l3_off > caplen)
+        r = TS_DEC_TRUNCATED;
+    if (r == TS_DEC_OK)
+        r = ts_decode_ip(data + link.l3_off, caplen - link.l3_off, link.ethertype, &d->ip);
+    uint32_t l4 = r == TS_DEC_OK ? link.l3_off + d->ip.l4_off : 0;
+    if (r == TS_DEC_OK && l4 > caplen)
+        r = TS_DEC_TRUNCATED;
+    if (r == TS_DEC_OK)
+        r = ts_decode_tcp(data + l4, caplen - l4, d->ip.l4_len, &d->tcp);
+    d->status = r;
+    if (r != TS_DEC_OK)
+        return;
+    d->src_is_a = ts_flow_key_make(&d->key, &d->ip, d->tcp.sport, d->tcp.dport);
+    d->hash = ts_flow_table_hash(&a->ft, &d->key);
+}
+
+void ts_analyzer_ahead(struct ts_analyzer *a, const uint8_t *data, uint32_t caplen)
+{
+    if (a->ahead_n == TS_AHEAD_MAX)
+        return;
+    struct ahead *d = &a->ahead[(a->ahead_head + a->ahead_n++) % TS_AHEAD_MAX];
+    decode(a, data, caplen, d);
+    if (d->status == TS_DEC_OK)
+        ts_flow_table_prefetch_bucket(&a->ft, d->hash);
+    /* an earlier one's bucket has had time to arrive: now its record */
+    if (a->ahead_n > TS_AHEAD_RECORD) {
+        const struct ahead *e =
+            &a->ahead[(a->ahead_head + a->ahead_n - 1 - TS_AHEAD_RECORD) % TS_AHEAD_MAX];
+        if (e->status == TS_DEC_OK)
+            ts_flow_table_prefetch_record(&a->ft, e->hash);
+    }
+}
+
 int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data,
                        uint32_t caplen, uint32_t len)
 {
@@ -687,23 +754,19 @@ int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data
         a->st.last_ns = ts_ns;
     (void)len;
 
-    struct ts_link link;
-    int r = ts_decode_link(a->dlt, data, caplen, &link);
-    if (r != TS_DEC_OK)
-        return count_skip(a, r);
-    if (link.l3_off > caplen)
-        return count_skip(a, TS_DEC_TRUNCATED);
-    struct ts_ip ip;
-    r = ts_decode_ip(data + link.l3_off, caplen - link.l3_off, link.ethertype, &ip);
-    if (r != TS_DEC_OK)
-        return count_skip(a, r);
-    uint32_t l4 = link.l3_off + ip.l4_off;
-    if (l4 > caplen)
-        return count_skip(a, TS_DEC_TRUNCATED);
-    struct ts_tcp tcp;
-    r = ts_decode_tcp(data + l4, caplen - l4, ip.l4_len, &tcp);
-    if (r != TS_DEC_OK)
-        return count_skip(a, r);
+    struct ahead fresh;
+    const struct ahead *d = &fresh;
+    if (a->ahead_n && a->ahead[a->ahead_head].data == data &&
+        a->ahead[a->ahead_head].caplen == caplen) {
+        d = &a->ahead[a->ahead_head];
+        a->ahead_head = (a->ahead_head + 1) % TS_AHEAD_MAX;
+        a->ahead_n--;
+    } else {
+        a->ahead_n = 0; /* not the packet announced: forget the announcements */
+        decode(a, data, caplen, &fresh);
+    }
+    if (d->status != TS_DEC_OK)
+        return count_skip(a, d->status);
 
     a->st.tcp_packets++;
     if (ts_ns > a->now_ns || a->st.tcp_packets == 1)
@@ -712,10 +775,11 @@ int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data
     ts_sf_advance(a->sf, a->now_ns, a->sum.evicted);
 
     a->tracing = true;
-    memset(&a->trace, 0, sizeof a->trace);
+    /* the header only: transitions are written before ntrans counts them */
+    memset(&a->trace, 0, offsetof(struct ts_packet_trace, trans));
     a->trace.pkt = pkt;
     a->trace.ts_ns = ts_ns;
-    track(a, &ip, &tcp, ts_ns, pkt);
+    track(a, d, ts_ns, pkt);
     a->tracing = false;
     return a->trace.flow ? 1 : 0;
 }
@@ -750,13 +814,26 @@ void ts_analyzer_finish(struct ts_analyzer *a)
         if (!(f->flags & TS_FLOW_FINISHED) && all && k < n)
             all[k++] = f;
     uint32_t live = k;
-    if (all)
+    /* the pool hands out records in id order until records are reused */
+    bool sorted = true;
+    for (uint32_t i = 1; i < live && sorted; i++)
+        sorted = all[i - 1]->id < all[i]->id;
+    if (all && !sorted)
         qsort(all, live, sizeof *all, by_id);
     for (uint32_t i = 0; i < live; i++)
         finish_flow(a, all[i], a->now_ns, TS_FINISH_END);
     free(all);
     ts_sf_finish(a->sf, a->now_ns, a->sum.evicted);
     sync_flood_summary(a);
+}
+
+size_t ts_analyzer_take_done(struct ts_analyzer *a, const struct ts_flow *const **flows)
+{
+    release_returned(a);
+    size_t n = a->ndone - a->done_pos;
+    *flows = (const struct ts_flow *const *)(a->done + a->done_pos);
+    a->batch_out = n > 0;
+    return n;
 }
 
 const struct ts_flow *ts_analyzer_next_done(struct ts_analyzer *a)
