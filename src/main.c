@@ -81,11 +81,10 @@ static int drop_privileges(const char *user, char *err, size_t errlen)
 
 static void drain(struct ts_analyzer *a, struct ts_report *r, uint64_t *reported)
 {
-    const struct ts_flow *f;
-    while ((f = ts_analyzer_next_done(a)) != NULL) {
-        ts_report_flow(r, f);
-        (*reported)++;
-    }
+    const struct ts_flow *const *flows;
+    size_t n = ts_analyzer_take_done(a, &flows);
+    ts_report_flows(r, flows, n);
+    *reported += n;
     const struct ts_alert *al;
     while ((al = ts_analyzer_next_alert(a)) != NULL)
         ts_report_alert(r, al);
@@ -216,6 +215,11 @@ int main(int argc, char **argv)
         ts_cli_free(&o);
         return st;
     }
+    /* Reading a file, the report goes out in big writes: glibc gives a FILE
+     * a larger buffer only when it is handed one. */
+    static char out_buffer[256 * 1024];
+    if (!live)
+        setvbuf(out, out_buffer, _IOFBF, sizeof out_buffer);
     if (live && drop_privileges(o.user, err, sizeof err) < 0) {
         ts_capture_close(cap);
         ts_cli_free(&o);

@@ -54,6 +54,18 @@ void ts_report_flow(struct ts_report *r, const struct ts_flow *f)
         ts_report_json_flow(r->json, f);
 }
 
+void ts_report_flows(struct ts_report *r, const struct ts_flow *const *flows, size_t n)
+{
+    if (r->o.alerts_only || r->o.check)
+        return;
+    if (r->text) {
+        for (size_t i = 0; i < n; i++)
+            ts_report_text_flow(r->text, flows[i]);
+    } else {
+        ts_report_json_flows(r->json, flows, n);
+    }
+}
+
 void ts_report_alert(struct ts_report *r, const struct ts_alert *a)
 {
     if (a->id == 0 || a->id > r->nalerts + 1)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "json_writer.h"
+#include "report_pool.h"
 #include "zeek_conn.h"
 
 struct ts_report_json {
@@ -115,9 +116,8 @@ static void anomaly_json(struct ts_jw *w, const struct ts_anomaly *an)
     ts_jw_obj_end(w);
 }
 
-static void flow_json(struct ts_report_json *r, const struct ts_flow *f)
+static void flow_json(const struct ts_report_json *r, struct ts_jw *w, const struct ts_flow *f)
 {
-    struct ts_jw *w = &r->w;
     ts_jw_obj(w, NULL);
     if (r->ndjson)
         ts_jw_str(w, "event_type", "flow");
@@ -233,15 +233,55 @@ struct ts_report_json *ts_report_json_open(FILE *fp, bool ndjson, bool timeline,
     return r;
 }
 
-void ts_report_json_flow(struct ts_report_json *r, const struct ts_flow *f)
+/* A flow's text with what goes around it; number: how many flows came before. */
+static void flow_text(const struct ts_report_json *r, struct ts_jw *w, const struct ts_flow *f,
+                      uint64_t number)
 {
     if (!r->ndjson)
-        ts_jw_raw(&r->w, r->nflows ? ",\n" : "\n");
-    flow_json(r, f);
+        ts_jw_raw(w, number ? ",\n" : "\n");
+    flow_json(r, w, f);
     if (r->ndjson)
-        ts_jw_raw(&r->w, "\n");
+        ts_jw_raw(w, "\n");
+    w->comma = false;
+}
+
+void ts_report_json_flow(struct ts_report_json *r, const struct ts_flow *f)
+{
+    flow_text(r, &r->w, f, r->nflows);
     r->nflows++;
     flow_done(r);
+}
+
+/* Below this many flows at once, one thread writes them (a thread's start
+ * costs more than it saves); chunks of CHUNK flows go to the two threads. */
+#define PARALLEL_FROM 2048
+#define CHUNK 256
+
+struct batch {
+    const struct ts_report_json *r;
+    const struct ts_flow *const *flows;
+};
+
+static void batch_text(void *ctx, struct ts_jw *w, size_t first, size_t n)
+{
+    const struct batch *b = ctx;
+    for (size_t i = first; i < first + n; i++)
+        flow_text(b->r, w, b->flows[i], b->r->nflows + i);
+}
+
+void ts_report_json_flows(struct ts_report_json *r, const struct ts_flow *const *flows,
+                          size_t n)
+{
+    if (n >= PARALLEL_FROM && !r->live) {
+        emit(r); /* what is buffered goes first */
+        struct batch b = {r, flows};
+        if (ts_report_pool_run(n, CHUNK, batch_text, &b, &r->w, r->fp) == 0) {
+            r->nflows += n;
+            return;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        ts_report_json_flow(r, flows[i]);
 }
 
 /* NDJSON: the event as it happens, flushed at once (monitoring pipes wait
