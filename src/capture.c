@@ -2,25 +2,45 @@
  * standard input or an interface, applies a BPF filter and hands out packets
  * with nanosecond timestamps.
  *
- * Files are read through our own 256 KiB stdio buffer: pcap_open_offline's
- * default buffer is small and makes half of a plain read loop system calls.
+ * A file (or standard input) is first read by pcap_file.c's reader, which
+ * keeps what it reads, so nothing needs a rewind and pipes work. When the
+ * first 24 bytes are a classic pcap header (version 2.4, microseconds or
+ * nanoseconds, either byte order) of a link type libpcap hands through
+ * untouched, that reader walks the records in place, in big chunks, with
+ * libpcap's checks and messages. libpcap still reads the header: those 24
+ * bytes alone (an fmemopen) are a valid empty capture, which gives the link
+ * type as pcap_datalink names it and the snapshot length as libpcap adjusts
+ * it; and that header-only pcap_t compiles the filter (run with
+ * pcap_offline_filter) and opens the -w dump. Everything else (pcapng, older
+ * versions, link types whose pseudo-headers libpcap byte-swaps while reading:
+ * USB, NFLOG, PFLOG, SocketCAN in SLL) is read by libpcap from a stream that
+ * replays the bytes already read and then reads on, through our own 256 KiB
+ * stdio buffer (pcap_open_offline's default buffer is small and makes half of
+ * a plain read loop system calls).
  */
 #include "capture.h"
 
 #include <errno.h>
 #include <pcap.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pcap_file.h"
+
 #define READ_BUFFER (256 * 1024)
 
 struct ts_capture {
-    pcap_t *pcap;
-    FILE *fp;        /* the file, when reading one */
-    char *buf;       /* its stdio buffer */
+    pcap_t *pcap;              /* for a walked file, the header-only one */
+    struct ts_pcap_file *file; /* the classic pcap walker, or NULL: libpcap reads */
+    uint8_t header[TS_PCAP_FILE_HEADER_LEN]; /* what the header-only pcap_t read */
+    struct bpf_program prog;   /* the filter, run here for a walked file */
+    bool filtered;
+    volatile sig_atomic_t stop; /* ts_capture_stop on a walked file */
+    char *buf;       /* the stdio buffer of the stream libpcap reads */
     bool live;
     pcap_dumper_t *dump; /* -w */
     uint64_t records;
@@ -43,47 +63,46 @@ static void explain_open_error(const char *pcap_err, char *errbuf, size_t errlen
         snprintf(errbuf, errlen, "%s", pcap_err);
 }
 
-int ts_capture_open_file(struct ts_capture **out, const char *path, char *errbuf, size_t errlen)
+/* fopen path, or standard input for "-"; NULL (errbuf filled) when it cannot be read. */
+static FILE *open_path(const char *path, char *errbuf, size_t errlen)
 {
     if (strcmp(path, "-") == 0)
-        return ts_capture_open_stream(out, stdin, errbuf, errlen);
+        return stdin;
     struct stat sb;
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         snprintf(errbuf, errlen, "is a directory, not a capture file");
-        return -1;
+        return NULL;
     }
     FILE *fp = fopen(path, "rb");
-    if (!fp) {
+    if (!fp)
         snprintf(errbuf, errlen, "%s", strerror(errno));
-        return -1;
-    }
-    return ts_capture_open_stream(out, fp, errbuf, errlen);
+    return fp;
 }
 
-int ts_capture_open_stream(struct ts_capture **out, FILE *fp, char *errbuf, size_t errlen)
+int ts_capture_open_file(struct ts_capture **out, const char *path, char *errbuf, size_t errlen)
 {
-    struct ts_capture *c = capture_new();
-    if (!c) {
-        snprintf(errbuf, errlen, "out of memory");
-        if (fp != stdin)
-            fclose(fp);
-        return -1;
-    }
-    c->fp = fp;
-    if (c->fp != stdin) {
+    FILE *fp = open_path(path, errbuf, errlen);
+    return fp ? ts_capture_open_stream(out, fp, errbuf, errlen) : -1;
+}
+
+/* libpcap reads fp (taken over) from its start: the whole of c is freed on failure. */
+static int open_with_libpcap(struct ts_capture **out, struct ts_capture *c, FILE *fp,
+                             char *errbuf, size_t errlen)
+{
+    if (fp != stdin) {
         c->buf = malloc(READ_BUFFER);
         if (c->buf)
-            setvbuf(c->fp, c->buf, _IOFBF, READ_BUFFER);
+            setvbuf(fp, c->buf, _IOFBF, READ_BUFFER);
     }
 
     char perr[PCAP_ERRBUF_SIZE] = "";
-    c->pcap = pcap_fopen_offline_with_tstamp_precision(c->fp, PCAP_TSTAMP_PRECISION_NANO, perr);
+    c->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, perr);
     if (!c->pcap) {
         if (perr[0] == '\0')
             snprintf(perr, sizeof perr, "empty file");
         explain_open_error(perr, errbuf, errlen);
-        if (c->fp != stdin)
-            fclose(c->fp);
+        if (fp != stdin)
+            fclose(fp);
         free(c->buf);
         free(c);
         return -1;
@@ -94,6 +113,108 @@ int ts_capture_open_stream(struct ts_capture **out, FILE *fp, char *errbuf, size
     c->offset = pcap_major_version(c->pcap) == 2 ? 24 : -1;
     *out = c;
     return 0;
+}
+
+/* Link types (as pcap_datalink names them) whose records libpcap returns as
+ * they are in the file: those decode_link.c reads, less the Linux cooked ones
+ * from a file of the other byte order, where libpcap swaps SocketCAN headers. */
+static bool hands_through(int dlt, bool swapped)
+{
+    switch (dlt) {
+    case DLT_NULL:
+    case DLT_EN10MB:
+    case DLT_FDDI:
+    case DLT_RAW:
+    case 14: /* DLT_RAW as OpenBSD numbers it */
+    case DLT_LOOP:
+    case DLT_IPV4:
+    case DLT_IPV6:
+        return true;
+    case DLT_LINUX_SLL:
+    case DLT_LINUX_SLL2:
+        return !swapped;
+    default:
+        return false;
+    }
+}
+
+/* Walk f ourselves when its header allows: true when c is set up for that. */
+static bool open_walked(struct ts_capture *c, struct ts_pcap_file *f)
+{
+    const uint8_t *head;
+    size_t n = ts_pcap_file_peek(f, TS_PCAP_FILE_HEADER_LEN, &head);
+    struct ts_pcap_file_format fmt;
+    if (!ts_pcap_file_is_classic(head, n, &fmt))
+        return false;
+    memcpy(c->header, head, sizeof c->header);
+    FILE *hf = fmemopen(c->header, sizeof c->header, "rb");
+    if (!hf)
+        return false;
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(hf, PCAP_TSTAMP_PRECISION_NANO, perr);
+    if (!p) {
+        fclose(hf);
+        return false;
+    }
+    int snapshot = pcap_snapshot(p);
+    if (!hands_through(pcap_datalink(p), fmt.swapped) || pcap_is_swapped(p) != fmt.swapped ||
+        snapshot <= 0) {
+        pcap_close(p); /* closes hf */
+        return false;
+    }
+    /* for these link types libpcap's largest sane caplen is MAXIMUM_SNAPLEN */
+    ts_pcap_file_begin(f, &fmt, (uint32_t)snapshot, TS_PCAP_FILE_MAX_CAPLEN);
+    c->pcap = p;
+    c->file = f;
+    c->offset = TS_PCAP_FILE_HEADER_LEN;
+    return true;
+}
+
+int ts_capture_open_stream(struct ts_capture **out, FILE *fp, char *errbuf, size_t errlen)
+{
+    struct ts_capture *c = capture_new();
+    struct ts_pcap_file *f = NULL;
+    if (!c || ts_pcap_file_new(&f, fp, errbuf, errlen) < 0) {
+        snprintf(errbuf, errlen, "out of memory");
+        if (fp != stdin)
+            fclose(fp);
+        free(c);
+        return -1;
+    }
+    if (open_walked(c, f)) {
+        *out = c;
+        return 0;
+    }
+    /* libpcap reads it all: the bytes already read, then the rest */
+    FILE *s = ts_pcap_file_stream(f);
+    if (!s) {
+        snprintf(errbuf, errlen, "out of memory");
+        ts_pcap_file_free(f);
+        free(c);
+        return -1;
+    }
+    return open_with_libpcap(out, c, s, errbuf, errlen);
+}
+
+int ts_capture_open_file_libpcap(struct ts_capture **out, const char *path, char *errbuf,
+                                 size_t errlen)
+{
+    FILE *fp = open_path(path, errbuf, errlen);
+    if (!fp)
+        return -1;
+    struct ts_capture *c = capture_new();
+    if (!c) {
+        snprintf(errbuf, errlen, "out of memory");
+        if (fp != stdin)
+            fclose(fp);
+        return -1;
+    }
+    return open_with_libpcap(out, c, fp, errbuf, errlen);
+}
+
+bool ts_capture_reads_in_place(const struct ts_capture *c)
+{
+    return c->file != NULL;
 }
 
 int ts_capture_open_live(struct ts_capture **out, const char *iface, bool promisc, int snaplen,
@@ -154,10 +275,18 @@ int ts_capture_set_filter(struct ts_capture *c, const char *expr, char *errbuf, 
         return -1;
     }
     int r = pcap_setfilter(c->pcap, &prog);
-    pcap_freecode(&prog);
     if (r < 0) {
+        pcap_freecode(&prog);
         snprintf(errbuf, errlen, "cannot set the filter: %s", pcap_geterr(c->pcap));
         return -1;
+    }
+    if (c->file) { /* the walker runs it; libpcap would skip what fails it */
+        if (c->filtered)
+            pcap_freecode(&c->prog);
+        c->prog = prog;
+        c->filtered = true;
+    } else {
+        pcap_freecode(&prog);
     }
     return 0;
 }
@@ -175,43 +304,85 @@ static int64_t to_ns(int64_t sec, int64_t nsec)
     return sec * 1000000000LL + nsec;
 }
 
+/* A packet read: count it (only packets the filter passes, as with libpcap,
+ * which skips the others inside pcap_next_ex) and keep it with -w. */
+static void deliver(struct ts_capture *c, const struct pcap_pkthdr *h, const u_char *data,
+                    struct ts_capture_packet *p)
+{
+    c->records++;
+    if (c->offset >= 0)
+        c->offset += 16 + (int64_t)h->caplen;
+    p->ts_ns = to_ns(h->ts.tv_sec, h->ts.tv_usec);
+    p->caplen = h->caplen;
+    p->len = h->len;
+    p->data = data;
+    if (c->dump)
+        pcap_dump((u_char *)c->dump, h, data);
+}
+
+static void record_error(const struct ts_capture *c, const char *why, char *errbuf,
+                         size_t errlen)
+{
+    if (c->offset >= 0)
+        snprintf(errbuf, errlen, "record %llu at byte offset %lld: %s",
+                 (unsigned long long)c->records + 1, (long long)c->offset, why);
+    else
+        snprintf(errbuf, errlen, "record %llu: %s", (unsigned long long)c->records + 1, why);
+}
+
+/* ts_capture_next for a walked file: libpcap's pcap_next_ex, offline. */
+static int next_walked(struct ts_capture *c, struct ts_capture_packet *p, char *errbuf,
+                       size_t errlen)
+{
+    for (;;) {
+        if (c->stop) { /* as pcap_breakloop: this call ends, the next reads on */
+            c->stop = 0;
+            return 0;
+        }
+        struct ts_pcap_record r;
+        char why[PCAP_ERRBUF_SIZE];
+        int rc = ts_pcap_file_next(c->file, &r, why, sizeof why);
+        if (rc == 0)
+            return 0;
+        if (rc < 0) {
+            record_error(c, why, errbuf, errlen);
+            return -1;
+        }
+        struct pcap_pkthdr h;
+        h.ts.tv_sec = (time_t)r.sec;
+        h.ts.tv_usec = (suseconds_t)r.frac;
+        h.caplen = r.caplen;
+        h.len = r.len;
+        if (c->filtered && !pcap_offline_filter(&c->prog, &h, r.data))
+            continue;
+        deliver(c, &h, r.data, p);
+        return 1;
+    }
+}
+
 int ts_capture_next(struct ts_capture *c, struct ts_capture_packet *p, char *errbuf,
                     size_t errlen)
 {
-    {
-        struct pcap_pkthdr *h;
-        const u_char *data;
-        int r = pcap_next_ex(c->pcap, &h, &data);
-        if (r == 0 && c->live) {
-            struct pollfd pfd = {.fd = pcap_get_selectable_fd(c->pcap), .events = POLLIN};
-            if (poll(&pfd, 1, 100) > 0)
-                r = pcap_next_ex(c->pcap, &h, &data);
-        }
-        if (r == 1) {
-            c->records++;
-            if (c->offset >= 0)
-                c->offset += 16 + (int64_t)h->caplen;
-            p->ts_ns = to_ns(h->ts.tv_sec, h->ts.tv_usec);
-            p->caplen = h->caplen;
-            p->len = h->len;
-            p->data = data;
-            if (c->dump)
-                pcap_dump((u_char *)c->dump, h, data);
-            return 1;
-        }
-        if (r == 0)
-            return 2; /* live: the read timeout passed with no packet */
-        if (r == PCAP_ERROR_BREAK)
-            return 0;
-        if (c->offset >= 0)
-            snprintf(errbuf, errlen, "record %llu at byte offset %lld: %s",
-                     (unsigned long long)c->records + 1, (long long)c->offset,
-                     pcap_geterr(c->pcap));
-        else
-            snprintf(errbuf, errlen, "record %llu: %s", (unsigned long long)c->records + 1,
-                     pcap_geterr(c->pcap));
-        return -1;
+    if (c->file)
+        return next_walked(c, p, errbuf, errlen);
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int r = pcap_next_ex(c->pcap, &h, &data);
+    if (r == 0 && c->live) {
+        struct pollfd pfd = {.fd = pcap_get_selectable_fd(c->pcap), .events = POLLIN};
+        if (poll(&pfd, 1, 100) > 0)
+            r = pcap_next_ex(c->pcap, &h, &data);
     }
+    if (r == 1) {
+        deliver(c, h, data, p);
+        return 1;
+    }
+    if (r == 0)
+        return 2; /* live: the read timeout passed with no packet */
+    if (r == PCAP_ERROR_BREAK)
+        return 0;
+    record_error(c, pcap_geterr(c->pcap), errbuf, errlen);
+    return -1;
 }
 
 int ts_capture_datalink(const struct ts_capture *c)
@@ -252,7 +423,9 @@ bool ts_capture_is_live(const struct ts_capture *c)
 
 void ts_capture_stop(struct ts_capture *c)
 {
-    if (c && c->pcap)
+    if (c && c->file)
+        c->stop = 1;
+    else if (c && c->pcap)
         pcap_breakloop(c->pcap);
 }
 
@@ -263,6 +436,9 @@ void ts_capture_close(struct ts_capture *c)
     if (c->dump)
         pcap_dump_close(c->dump);
     pcap_close(c->pcap); /* closes the file (never stdin), so the buffer is free */
+    ts_pcap_file_free(c->file); /* a walked file (never closing stdin) */
+    if (c->filtered)
+        pcap_freecode(&c->prog);
     free(c->buf);
     free(c);
 }

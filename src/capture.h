@@ -18,8 +18,16 @@ struct ts_capture_packet {
 
 /* path "-" reads standard input. */
 int ts_capture_open_file(struct ts_capture **out, const char *path, char *errbuf, size_t errlen);
-/* A capture read from an open stream (taken over: closed with the capture). */
+/* A capture read from an open stream (taken over: closed with the capture,
+ * unless it is stdin). Nothing must have been read from it yet. */
 int ts_capture_open_stream(struct ts_capture **out, FILE *fp, char *errbuf, size_t errlen);
+/* For tests: as ts_capture_open_file, but every file read by libpcap alone,
+ * classic pcap files included (the reference the in-place reader is compared with). */
+int ts_capture_open_file_libpcap(struct ts_capture **out, const char *path, char *errbuf,
+                                 size_t errlen);
+/* For tests: true when a file's records are walked in place by our own
+ * reader (classic pcap), false when libpcap reads them. */
+bool ts_capture_reads_in_place(const struct ts_capture *c);
 /* snaplen: bytes kept of each packet (headers need a few hundred). */
 int ts_capture_open_live(struct ts_capture **out, const char *iface, bool promisc, int snaplen,
                          char *errbuf, size_t errlen);
