@@ -107,12 +107,6 @@ void ts_analyzer_free(struct ts_analyzer *a);
  * was counted and skipped. */
 int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data,
                        uint32_t caplen, uint32_t len);
-/* Optional: announce a frame that ts_analyzer_packet will get a few calls
- * later, in order, with its bytes unchanged until then. It is decoded now
- * and its flow's memory fetched into the cache meanwhile (a look-ahead of
- * about 8 frames hides most of the wait). Frames given to ts_analyzer_packet
- * in another order than announced are simply decoded again. */
-void ts_analyzer_ahead(struct ts_analyzer *a, const uint8_t *data, uint32_t caplen);
 
 /* The capture ended: every flow still tracked is finished. */
 void ts_analyzer_finish(struct ts_analyzer *a);

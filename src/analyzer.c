@@ -27,14 +27,8 @@
 
 #define TS_HANDSHAKE_TIMEOUT_NS (130 * TS_NS_PER_SEC)
 
-/* A packet announced before its turn (ts_analyzer_ahead): decoded and
- * hashed early, so its bucket and record are on their way into the cache
- * while the packets before it are processed. */
-#define TS_AHEAD_MAX 16
-#define TS_AHEAD_RECORD 3 /* the record is asked for this many packets before its turn */
-struct ahead {
-    const uint8_t *data;
-    uint32_t caplen;
+/* A frame decoded down to its TCP header, with its flow key and the key's hash. */
+struct decoded {
     int status;              /* TS_DEC_OK or the decoder's verdict */
     bool src_is_a;
     uint32_t hash;
@@ -59,8 +53,6 @@ struct ts_analyzer {
     bool tracing;                /* the current packet fills trace */
     struct ts_flow reused;       /* a flow's last states when a new one took its tuple */
     struct ts_synflood *sf;
-    struct ahead ahead[TS_AHEAD_MAX]; /* a ring: ahead_n entries from ahead_head */
-    uint32_t ahead_head, ahead_n;
 };
 
 void ts_config_defaults(struct ts_config *cfg)
@@ -648,7 +640,7 @@ static void synflood_steps(struct ts_analyzer *a, struct ts_flow *f, int s,
     }
 }
 
-static void track(struct ts_analyzer *a, const struct ahead *d, int64_t ts, uint64_t pkt)
+static void track(struct ts_analyzer *a, const struct decoded *d, int64_t ts, uint64_t pkt)
 {
     const struct ts_ip *ip = &d->ip;
     const struct ts_tcp *tcp = &d->tcp;
@@ -704,10 +696,8 @@ static int count_skip(struct ts_analyzer *a, int status)
 
 /* Decode a frame down to its TCP header, its flow key and the key's hash. */
 static void decode(const struct ts_analyzer *a, const uint8_t *data, uint32_t caplen,
-                   struct ahead *d)
+                   struct decoded *d)
 {
-    d->data = data;
-    d->caplen = caplen;
     struct ts_link link;
     int r = ts_decode_link(a->dlt, data, caplen, &link);
     if (r == TS_DEC_OK && link.l3_off > caplen)
@@ -726,23 +716,6 @@ static void decode(const struct ts_analyzer *a, const uint8_t *data, uint32_t ca
     d->hash = ts_flow_table_hash(&a->ft, &d->key);
 }
 
-void ts_analyzer_ahead(struct ts_analyzer *a, const uint8_t *data, uint32_t caplen)
-{
-    if (a->ahead_n == TS_AHEAD_MAX)
-        return;
-    struct ahead *d = &a->ahead[(a->ahead_head + a->ahead_n++) % TS_AHEAD_MAX];
-    decode(a, data, caplen, d);
-    if (d->status == TS_DEC_OK)
-        ts_flow_table_prefetch_bucket(&a->ft, d->hash);
-    /* an earlier one's bucket has had time to arrive: now its record */
-    if (a->ahead_n > TS_AHEAD_RECORD) {
-        const struct ahead *e =
-            &a->ahead[(a->ahead_head + a->ahead_n - 1 - TS_AHEAD_RECORD) % TS_AHEAD_MAX];
-        if (e->status == TS_DEC_OK)
-            ts_flow_table_prefetch_record(&a->ft, e->hash);
-    }
-}
-
 int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data,
                        uint32_t caplen, uint32_t len)
 {
@@ -754,19 +727,10 @@ int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data
         a->st.last_ns = ts_ns;
     (void)len;
 
-    struct ahead fresh;
-    const struct ahead *d = &fresh;
-    if (a->ahead_n && a->ahead[a->ahead_head].data == data &&
-        a->ahead[a->ahead_head].caplen == caplen) {
-        d = &a->ahead[a->ahead_head];
-        a->ahead_head = (a->ahead_head + 1) % TS_AHEAD_MAX;
-        a->ahead_n--;
-    } else {
-        a->ahead_n = 0; /* not the packet announced: forget the announcements */
-        decode(a, data, caplen, &fresh);
-    }
-    if (d->status != TS_DEC_OK)
-        return count_skip(a, d->status);
+    struct decoded d;
+    decode(a, data, caplen, &d);
+    if (d.status != TS_DEC_OK)
+        return count_skip(a, d.status);
 
     a->st.tcp_packets++;
     if (ts_ns > a->now_ns || a->st.tcp_packets == 1)
@@ -779,7 +743,7 @@ int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data
     memset(&a->trace, 0, offsetof(struct ts_packet_trace, trans));
     a->trace.pkt = pkt;
     a->trace.ts_ns = ts_ns;
-    track(a, d, ts_ns, pkt);
+    track(a, &d, ts_ns, pkt);
     a->tracing = false;
     return a->trace.flow ? 1 : 0;
 }

@@ -78,25 +78,6 @@ struct ts_flow *ts_flow_table_find(struct ts_flow_table *t, const struct ts_flow
     return NULL;
 }
 
-void ts_flow_table_prefetch_bucket(const struct ts_flow_table *t, uint32_t hash)
-{
-    __builtin_prefetch(&t->buckets[hash & (t->nbuckets - 1)]);
-}
-
-void ts_flow_table_prefetch_record(const struct ts_flow_table *t, uint32_t hash)
-{
-    uint32_t s = t->buckets[hash & (t->nbuckets - 1)];
-    if (!s)
-        return;
-    const char *f = (const char *)at(t, s);
-    /* the key and links, both endpoints and Zeek's view (the lines a
-     * segment reads; the other half of each 128-byte pair comes along) */
-    __builtin_prefetch(f);
-    __builtin_prefetch(f + 128);
-    __builtin_prefetch(f + 256);
-    __builtin_prefetch(f + 384);
-}
-
 static void grow_buckets(struct ts_flow_table *t)
 {
     uint32_t n = t->nbuckets * 2;

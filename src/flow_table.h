@@ -58,12 +58,6 @@ void ts_flow_table_touch(struct ts_flow_table *t, struct ts_flow *f, enum ts_tim
 /* The least recently active flow of a class, or NULL. */
 struct ts_flow *ts_flow_table_oldest(struct ts_flow_table *t, enum ts_timer_class cls);
 
-/* Ask the CPU to bring in the bucket of hash, and then (once the bucket is
- * likely there) the first record of its chain: a lookup made a few packets
- * later finds them in cache. Reads nothing that could fault. */
-void ts_flow_table_prefetch_bucket(const struct ts_flow_table *t, uint32_t hash);
-void ts_flow_table_prefetch_record(const struct ts_flow_table *t, uint32_t hash);
-
 /* The longest hash chain (for tests of the hash's spread). */
 uint32_t ts_flow_table_longest_chain(const struct ts_flow_table *t);
 
