@@ -644,10 +644,10 @@ static void track(struct ts_analyzer *a, const struct decoded *d, int64_t ts, ui
 {
     const struct ts_ip *ip = &d->ip;
     const struct ts_tcp *tcp = &d->tcp;
-    const struct ts_flow_key key = d->key;
+    const struct ts_flow_key *key = &d->key;
     uint32_t hash = d->hash;
     bool src_is_a = d->src_is_a;
-    struct ts_flow *f = ts_flow_table_find(&a->ft, &key, hash);
+    struct ts_flow *f = ts_flow_table_find(&a->ft, key, hash);
 
     if (f && (tcp->flags & TS_TH_SYN) && !(tcp->flags & TS_TH_RST)) {
         int s = (src_is_a == (bool)f->client_is_a) ? TS_CLIENT : TS_SERVER;
@@ -656,14 +656,14 @@ static void track(struct ts_analyzer *a, const struct decoded *d, int64_t ts, ui
             a->reused = *f; /* what time_wait_reuse needs to know of it */
             a->reused.trans = NULL;
             finish_flow(a, f, ts, TS_FINISH_REUSED);
-            f = new_flow(a, &key, hash, src_is_a, ip, tcp, ts);
+            f = new_flow(a, key, hash, src_is_a, ip, tcp, ts);
             if (!f)
                 return;
             ts_detect_reuse(f, &a->reused, ts, 2 * a->cfg.msl_ns);
         }
     }
     if (!f) {
-        f = new_flow(a, &key, hash, src_is_a, ip, tcp, ts);
+        f = new_flow(a, key, hash, src_is_a, ip, tcp, ts);
         if (!f)
             return;
     }

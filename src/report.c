@@ -44,16 +44,6 @@ int ts_report_open(struct ts_report **out, FILE *fp, const struct ts_report_opti
     return TS_OK;
 }
 
-void ts_report_flow(struct ts_report *r, const struct ts_flow *f)
-{
-    if (r->o.alerts_only || r->o.check)
-        return;
-    if (r->text)
-        ts_report_text_flow(r->text, f);
-    else
-        ts_report_json_flow(r->json, f);
-}
-
 void ts_report_flows(struct ts_report *r, const struct ts_flow *const *flows, size_t n)
 {
     if (r->o.alerts_only || r->o.check)

@@ -48,9 +48,8 @@ struct ts_report_options {
 
 int ts_report_open(struct ts_report **out, FILE *fp, const struct ts_report_options *ro,
                    char *errbuf, size_t errlen);
-void ts_report_flow(struct ts_report *r, const struct ts_flow *f);
-/* Many flows at once (what ts_analyzer_take_done gives), in order: the same
- * output as one ts_report_flow each, formatted on two cores when they are many. */
+/* Finished flows (what ts_analyzer_take_done gives), in order; formatted
+ * on two cores when they are many, with the same bytes. */
 void ts_report_flows(struct ts_report *r, const struct ts_flow *const *flows, size_t n);
 /* An alert event: written at once in NDJSON, kept (its latest event) for the
  * document, the text table, --check and --metrics. */
@@ -76,7 +75,6 @@ int ts_report_close(struct ts_report *r, const struct ts_report_input *in,
 struct ts_report_json;
 struct ts_report_json *ts_report_json_open(FILE *fp, bool ndjson, bool timeline,
                                            const struct ts_detect_config *dc);
-void ts_report_json_flow(struct ts_report_json *r, const struct ts_flow *f);
 void ts_report_json_flows(struct ts_report_json *r, const struct ts_flow *const *flows,
                           size_t n);
 void ts_report_json_alert(struct ts_report_json *r, const struct ts_alert *a);

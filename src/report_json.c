@@ -245,7 +245,7 @@ static void flow_text(const struct ts_report_json *r, struct ts_jw *w, const str
     w->comma = false;
 }
 
-void ts_report_json_flow(struct ts_report_json *r, const struct ts_flow *f)
+static void one_flow(struct ts_report_json *r, const struct ts_flow *f)
 {
     flow_text(r, &r->w, f, r->nflows);
     r->nflows++;
@@ -281,7 +281,7 @@ void ts_report_json_flows(struct ts_report_json *r, const struct ts_flow *const 
         }
     }
     for (size_t i = 0; i < n; i++)
-        ts_report_json_flow(r, flows[i]);
+        one_flow(r, flows[i]);
 }
 
 /* NDJSON: the event as it happens, flushed at once (monitoring pipes wait

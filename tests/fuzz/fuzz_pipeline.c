@@ -11,6 +11,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Finished flows and alerts out, as main.c's drain does. */
+static void drain(struct ts_analyzer *a, struct ts_report *rep)
+{
+    const struct ts_flow *const *flows;
+    size_t n = ts_analyzer_take_done(a, &flows);
+    ts_report_flows(rep, flows, n);
+    const struct ts_alert *al;
+    while ((al = ts_analyzer_next_alert(a)) != NULL)
+        ts_report_alert(rep, al);
+}
+
 static void run(const uint8_t *data, size_t size, enum ts_format fmt, FILE *out)
 {
     FILE *fp = fmemopen((void *)data, size, "rb");
@@ -41,21 +52,13 @@ static void run(const uint8_t *data, size_t size, enum ts_format fmt, FILE *out)
         return;
     }
     struct ts_capture_packet p;
-    const struct ts_flow *f;
-    const struct ts_alert *al;
     while (ts_capture_next(cap, &p, err, sizeof err) == 1) {
         if (ts_analyzer_packet(a, p.ts_ns, p.data, p.caplen, p.len) == 1)
             ts_report_trace(rep, ts_analyzer_trace(a));
-        while ((f = ts_analyzer_next_done(a)) != NULL)
-            ts_report_flow(rep, f);
-        while ((al = ts_analyzer_next_alert(a)) != NULL)
-            ts_report_alert(rep, al);
+        drain(a, rep);
     }
     ts_analyzer_finish(a);
-    while ((f = ts_analyzer_next_done(a)) != NULL)
-        ts_report_flow(rep, f);
-    while ((al = ts_analyzer_next_alert(a)) != NULL)
-        ts_report_alert(rep, al);
+    drain(a, rep);
     struct ts_report_input in = {.source = "fuzz", .linktype = "x",
                                  .stats = ts_analyzer_stats(a), .errors = NULL, .nerrors = 0};
     ts_report_close(rep, &in, ts_analyzer_summary(a));
