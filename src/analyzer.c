@@ -795,7 +795,8 @@ size_t ts_analyzer_take_done(struct ts_analyzer *a, const struct ts_flow *const 
 {
     release_returned(a);
     size_t n = a->ndone - a->done_pos;
-    *flows = (const struct ts_flow *const *)(a->done + a->done_pos);
+    /* (no array yet before the first finished flow: nothing to point into) */
+    *flows = n ? (const struct ts_flow *const *)(a->done + a->done_pos) : NULL;
     a->batch_out = n > 0;
     return n;
 }
