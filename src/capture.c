@@ -43,8 +43,9 @@ struct ts_capture {
     char *buf;       /* the stdio buffer of the stream libpcap reads */
     bool live;
     pcap_dumper_t *dump; /* -w */
-    uint64_t records;
-    int64_t offset;  /* byte offset of the next record */
+    uint64_t records; /* records read from the file, those the filter skipped too */
+    int64_t offset;  /* byte offset of the next record, -1 when not known */
+    uint32_t snapshot; /* the file's, for a file libpcap reads */
 };
 
 static struct ts_capture *capture_new(void)
@@ -111,6 +112,7 @@ static int open_with_libpcap(struct ts_capture **out, struct ts_capture *c, FILE
      * In a classic pcap file each record is a 16-byte header and its data,
      * so offsets are counted, not asked of the file (ftell is a system call). */
     c->offset = pcap_major_version(c->pcap) == 2 ? 24 : -1;
+    c->snapshot = pcap_snapshot(c->pcap) > 0 ? (uint32_t)pcap_snapshot(c->pcap) : 0;
     *out = c;
     return 0;
 }
@@ -274,19 +276,20 @@ int ts_capture_set_filter(struct ts_capture *c, const char *expr, char *errbuf, 
         snprintf(errbuf, errlen, "bad filter expression: %s", pcap_geterr(c->pcap));
         return -1;
     }
-    int r = pcap_setfilter(c->pcap, &prog);
-    if (r < 0) {
-        pcap_freecode(&prog);
-        snprintf(errbuf, errlen, "cannot set the filter: %s", pcap_geterr(c->pcap));
-        return -1;
-    }
-    if (c->file) { /* the walker runs it; libpcap would skip what fails it */
+    /* A file's records are all counted, so the filter runs here (libpcap
+     * would skip what fails it unseen); an interface's runs in the kernel. */
+    if (!c->live) {
         if (c->filtered)
             pcap_freecode(&c->prog);
         c->prog = prog;
         c->filtered = true;
-    } else {
-        pcap_freecode(&prog);
+        return 0;
+    }
+    int r = pcap_setfilter(c->pcap, &prog);
+    pcap_freecode(&prog);
+    if (r < 0) {
+        snprintf(errbuf, errlen, "cannot set the filter: %s", pcap_geterr(c->pcap));
+        return -1;
     }
     return 0;
 }
@@ -304,14 +307,10 @@ static int64_t to_ns(int64_t sec, int64_t nsec)
     return sec * 1000000000LL + nsec;
 }
 
-/* A packet read: count it (only packets the filter passes, as with libpcap,
- * which skips the others inside pcap_next_ex) and keep it with -w. */
+/* A packet the filter passed: hand it on and keep it with -w. */
 static void deliver(struct ts_capture *c, const struct pcap_pkthdr *h, const u_char *data,
                     struct ts_capture_packet *p)
 {
-    c->records++;
-    if (c->offset >= 0)
-        c->offset += 16 + (int64_t)h->caplen;
     p->ts_ns = to_ns(h->ts.tv_sec, h->ts.tv_usec);
     p->caplen = h->caplen;
     p->len = h->len;
@@ -348,6 +347,8 @@ static int next_walked(struct ts_capture *c, struct ts_capture_packet *p, char *
             record_error(c, why, errbuf, errlen);
             return -1;
         }
+        c->records++;
+        c->offset += r.stored;
         struct pcap_pkthdr h;
         h.ts.tv_sec = (time_t)r.sec;
         h.ts.tv_usec = (suseconds_t)r.frac;
@@ -367,11 +368,24 @@ int ts_capture_next(struct ts_capture *c, struct ts_capture_packet *p, char *err
         return next_walked(c, p, errbuf, errlen);
     struct pcap_pkthdr *h;
     const u_char *data;
-    int r = pcap_next_ex(c->pcap, &h, &data);
-    if (r == 0 && c->live) {
-        struct pollfd pfd = {.fd = pcap_get_selectable_fd(c->pcap), .events = POLLIN};
-        if (poll(&pfd, 1, 100) > 0)
-            r = pcap_next_ex(c->pcap, &h, &data);
+    int r;
+    for (;;) {
+        r = pcap_next_ex(c->pcap, &h, &data);
+        if (r == 0 && c->live) {
+            struct pollfd pfd = {.fd = pcap_get_selectable_fd(c->pcap), .events = POLLIN};
+            if (poll(&pfd, 1, 100) > 0)
+                r = pcap_next_ex(c->pcap, &h, &data);
+        }
+        if (r != 1 || c->live)
+            break;
+        c->records++;
+        /* libpcap cuts a record longer than the snapshot length and skips
+         * the rest unseen: after one that may have been cut, the offset of
+         * the next is not known */
+        if (c->offset >= 0)
+            c->offset = h->caplen >= c->snapshot ? -1 : c->offset + 16 + (int64_t)h->caplen;
+        if (!c->filtered || pcap_offline_filter(&c->prog, h, data))
+            break;
     }
     if (r == 1) {
         deliver(c, h, data, p);

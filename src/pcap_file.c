@@ -288,6 +288,7 @@ int ts_pcap_file_next(struct ts_pcap_file *f, struct ts_pcap_record *r, char *er
     r->frac = f->fmt.nano ? widen(f, frac) : widen(f, frac) * 1000;
     r->caplen = caplen > f->snapshot ? f->snapshot : caplen;
     r->len = len;
+    r->stored = hl + caplen;
     r->data = h + hl;
     f->start += (size_t)hl + caplen;
     return 1;

@@ -36,6 +36,7 @@ struct ts_pcap_file_format {
 struct ts_pcap_record {
     int64_t sec, frac;
     uint32_t caplen, len;
+    uint32_t stored; /* bytes it takes in the file, its header and any part cut off */
     const uint8_t *data;
 };
 

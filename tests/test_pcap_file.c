@@ -3,7 +3,9 @@
  * tcpstates opens it and once read by libpcap alone
  * (ts_capture_open_file_libpcap), and every packet (timestamp, lengths,
  * bytes), the byte offset, and the final result or error text must be the
- * same. The files: every capture under testdata/, and hand-built edge cases
+ * same. libpcap does not tell the offset: the reference counts it from the
+ * records it returns and stops (-1) after a record it may have cut to the
+ * snapshot length, so there the offsets come from the files built here. The files: every capture under testdata/, and hand-built edge cases
  * written here (both byte orders, us and ns, empty and cut records, caplen
  * above the snapshot length and above libpcap's maximum, len < caplen,
  * records across the reader's chunk boundary, a header alone), read from a
@@ -142,6 +144,8 @@ static struct outcome compare_caps(const char *what, struct ts_capture *ref, int
     cr_assert_not(ts_capture_reads_in_place(ref));
     cr_assert_eq(ts_capture_datalink(cap), ts_capture_datalink(ref), "%s: datalink", what);
     cr_assert_eq(ts_capture_offset(cap), ts_capture_offset(ref), "%s: first offset", what);
+    bool classic = ts_capture_offset(ref) >= 0; /* offsets are counted at all */
+    bool offsets = true; /* the reference's offset is still known (or never was) */
     if (filter) {
         char e1[256], e2[256];
         int f1 = ts_capture_set_filter(ref, filter, e1, sizeof e1);
@@ -157,11 +161,18 @@ static struct outcome compare_caps(const char *what, struct ts_capture *ref, int
         int rb = ts_capture_next(cap, &b, eb, sizeof eb);
         cr_assert_eq(rb, ra, "%s: packet %llu: libpcap %d (%s), ours %d (%s)", what,
                      o.packets + 1, ra, ea, rb, eb);
-        cr_assert_eq(ts_capture_offset(cap), ts_capture_offset(ref), "%s: offset after %llu",
-                     what, o.packets);
+        offsets = offsets && (ts_capture_offset(ref) >= 0 || !classic);
+        if (offsets)
+            cr_assert_eq(ts_capture_offset(cap), ts_capture_offset(ref),
+                         "%s: offset after %llu", what, o.packets);
+        else
+            cr_assert_geq(ts_capture_offset(cap), 0, "%s: offset after %llu", what, o.packets);
         o.last_rc = ra;
-        if (ra < 0)
+        if (ra < 0 && offsets)
             cr_assert_str_eq(eb, ea, "%s: the error", what);
+        if (ra < 0 && !offsets) /* the same but for the offset */
+            cr_assert_str_eq(strstr(eb, ": ") ? strstr(eb, ": ") : eb,
+                             strstr(ea, ": ") ? strstr(ea, ": ") : ea, "%s: the error", what);
         if (ra != 1)
             break;
         o.packets++;
@@ -334,6 +345,51 @@ Test(pcap_file, caplen_above_the_snapshot_length)
             cr_assert_eq(t.last_rc, -1);
             cr_assert_eq(t.packets, 1);
         }
+        free(c.b);
+    }
+}
+
+/* The error names the record by its number in the file and its byte
+ * offset, both counted from the file as built here: a record cut to the
+ * snapshot length takes its whole length in the file, and records the
+ * filter skips count too. */
+static void expect_error(const char *path, const char *filter, unsigned packets,
+                         const char *want)
+{
+    struct ts_capture *cap;
+    char err[512];
+    cr_assert_eq(ts_capture_open_file(&cap, path, err, sizeof err), 0, "%s", err);
+    if (filter)
+        cr_assert_eq(ts_capture_set_filter(cap, filter, err, sizeof err), 0, "%s", err);
+    struct ts_capture_packet p;
+    for (unsigned i = 0; i < packets; i++)
+        cr_assert_eq(ts_capture_next(cap, &p, err, sizeof err), 1, "%s: packet %u: %s", path,
+                     i + 1, err);
+    cr_assert_eq(ts_capture_next(cap, &p, err, sizeof err), -1, "%s", path);
+    cr_assert_str_eq(err, want, "%s", path);
+    ts_capture_close(cap);
+}
+
+Test(pcap_file, error_offsets_count_the_file)
+{
+    for (int big = 0; big <= 1; big++) {
+        struct cap c = header(big, US, 2, 4, 100, DLT_EN10MB_);
+        full(&c, 1, 1, 60, 1);   /* at 24, 76 bytes */
+        full(&c, 2, 2, 150, 2);  /* at 100, 166 bytes: cut to 100 when read */
+        full(&c, 3, 3, 5000, 3); /* at 266, 5016 bytes */
+        full(&c, 4, 4, 80, 4);   /* at 5282 */
+        const char *path = write_cap("offsets.pcap", &c, 5282 + 16 + 40);
+        expect_error(path, NULL, 3,
+                     "record 4 at byte offset 5282: truncated dump file; tried to read 80 "
+                     "captured bytes, only got 40");
+        /* the filter passes only the first: records 2 and 3 still count */
+        expect_error(path, "len < 100", 1,
+                     "record 4 at byte offset 5282: truncated dump file; tried to read 80 "
+                     "captured bytes, only got 40");
+        path = write_cap("offsets_hdr.pcap", &c, 266 + 10);
+        expect_error(path, "len > 1000", 0,
+                     "record 3 at byte offset 266: truncated dump file; tried to read 16 "
+                     "header bytes, only got 10");
         free(c.b);
     }
 }
@@ -590,7 +646,7 @@ Test(pcap_file, dump_writes_the_same_file)
 }
 
 /* A filter while the file breaks: the record number and offset in the error
- * count the packets delivered, as libpcap's reading did. */
+ * count every record of the file, those the filter skipped too. */
 Test(pcap_file, filter_then_damage)
 {
     struct cap c = header(false, US, 2, 4, 65535, DLT_EN10MB_);
