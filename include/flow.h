@@ -5,6 +5,7 @@
 #define TS_FLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tcp_fsm.h"
@@ -32,6 +33,12 @@ struct ts_pending {
 
 #define TS_PENDING_MAX 3
 
+/* Both endpoints' queues of receive events: a side block (block_pool.c)
+ * that a flow holds only while something is queued for either endpoint. */
+struct ts_queues {
+    struct ts_pending ep[2][TS_PENDING_MAX];
+};
+
 /* endpoint flags */
 #define TS_EP_SEEN      0x01 /* sent at least one segment */
 #define TS_EP_ISN       0x02 /* isn is known (its SYN was seen) */
@@ -46,7 +53,7 @@ struct ts_endpoint {
     uint8_t state;        /* enum ts_state */
     uint8_t flags;        /* TS_EP_* */
     uint8_t wscale;       /* its window scale (when offered by both) */
-    uint8_t npending;     /* receive events queued for it */
+    uint8_t npending;     /* receive events queued for it (in the flow's ts_queues) */
     uint8_t win_from_syn; /* win came from a SYN: never scaled (RFC 7323) */
     uint16_t mss;
     uint32_t isn;         /* initial sequence number */
@@ -59,7 +66,6 @@ struct ts_endpoint {
     uint64_t bytes;       /* payload bytes on the wire */
     int64_t last_send_ns; /* when it last sent */
     int64_t since_ns;     /* when it entered its current state */
-    struct ts_pending pending[TS_PENDING_MAX];
 };
 
 /* Zeek's view of a flow (zeek_conn.c): its coarse endpoint states and the
@@ -79,20 +85,32 @@ struct ts_zeek {
 };
 
 /* What the detectors noted while the flow was tracked (detect_*.c): the
- * evidence behind findings that a single packet shows. */
-#define TS_SYN_GAPS_MAX 6
+ * evidence behind findings that a single packet shows. What nearly every
+ * flow has is in the record; the rest (ts_flow_extra) only when noted. */
 struct ts_evidence {
-    uint16_t seen;            /* TS_EV_* */
+    uint16_t seen;            /* TS_EV_*: each also says its part of the extra is set */
+    uint16_t bare_syns;       /* the client's SYNs without ACK */
+    uint64_t syn_pkt, synack_pkt;
+    int64_t last_syn_ns;
+};
+
+/* The rest of a flow, in a side block (block_pool.c) that a flow gets the
+ * first time it needs one: the rarer evidence, SYN retry gaps and the
+ * --timeline transitions. */
+#define TS_SYN_GAPS_MAX 6
+struct ts_transition;
+struct ts_flow_extra {
     uint8_t stale_side, oow_side, bad_ack_side, tw_side;
     uint8_t nsyn_gaps;
-    uint16_t bare_syns;       /* the client's SYNs without ACK */
     uint32_t oow_count;
     uint32_t bad_ack_expected, bad_ack_got;
     uint32_t syn_gap_ms[TS_SYN_GAPS_MAX]; /* between the client's SYNs */
-    uint64_t stale_pkt, oow_pkt, bad_ack_pkt, syn_pkt, synack_pkt;
-    int64_t stale_ns, oow_ns, bad_ack_ns, last_syn_ns;
+    uint64_t stale_pkt, oow_pkt, bad_ack_pkt;
+    int64_t stale_ns, oow_ns, bad_ack_ns;
     int64_t tw_left_ns;       /* time_wait_reuse: TIME_WAIT still left */
     uint64_t reuse_of;        /* time_wait_reuse: the previous flow's id */
+    struct ts_transition *trans; /* only with --timeline */
+    uint32_t ntrans, trans_cap;
 };
 #define TS_EV_STALE    0x01
 #define TS_EV_OOW      0x02
@@ -146,17 +164,25 @@ struct ts_flow {
     uint8_t close_by, close_how;
     uint8_t in_use;
     uint8_t sf_k0;            /* SYN-ACKs its server sent on an earlier, evicted record */
+    uint8_t finish_reason;    /* enum ts_finish_reason, set when written out */
     int64_t first_ns, last_ns;
     int64_t syn_ns, synack_ns, hs_ack_ns; /* last SYN before the SYN-ACK, first SYN-ACK,
                                              the ACK completing the handshake; 0 = none */
     struct ts_endpoint ep[2]; /* TS_CLIENT, TS_SERVER */
     struct ts_zeek zeek;
     struct ts_evidence ev;
-    uint8_t finish_reason;    /* enum ts_finish_reason, set when written out */
     int64_t finish_ns;        /* when it was written out (capture time) */
-    struct ts_transition *trans; /* only with --timeline */
-    uint32_t ntrans, trans_cap;
+    struct ts_queues *q;      /* side blocks (block_pool.c), NULL when none */
+    struct ts_flow_extra *x;
 };
+
+/* A flow's --timeline transitions (n of them; NULL when none). */
+static inline const struct ts_transition *ts_flow_transitions(const struct ts_flow *f,
+                                                              uint32_t *n)
+{
+    *n = f->x ? f->x->ntrans : 0;
+    return f->x ? f->x->trans : NULL;
+}
 
 /* An endpoint's address and port, from the key (client_is_a says which
  * side of the key the client is). */

@@ -96,22 +96,17 @@ int ts_analyzer_new(struct ts_analyzer **out, const struct ts_config *cfg, int d
         snprintf(errbuf, errlen, "out of memory");
         return TS_ENOMEM;
     }
-    uint64_t cap = cfg->max_flows ? cfg->max_flows : UINT32_MAX - 1;
+    uint64_t max_bytes = 0;
     if (cfg->memcap) {
-        /* what the records cannot use: the targets, and a margin for the
+        /* what the flows cannot use: the targets, and a margin for the
          * pool's last huge page and the buffers around it */
         uint64_t margin = (4u << 20) + cfg->memcap / 64;
         if (margin > cfg->memcap / 4)
             margin = cfg->memcap / 4;
         uint64_t left = cfg->memcap > sf_bytes + margin ? cfg->memcap - sf_bytes - margin : 0;
-        /* a record plus its share of the bucket array (at most 2 words) */
-        uint64_t by_mem = left / (sizeof(struct ts_flow) + 2 * sizeof(uint32_t));
-        if (by_mem < cap)
-            cap = by_mem;
+        max_bytes = left > TS_FT_FLOW_COST ? left : TS_FT_FLOW_COST; /* room for one */
     }
-    if (cap == 0)
-        cap = 1;
-    if (ts_flow_table_init(&a->ft, (uint32_t)cap, cfg->seed, errbuf, errlen) < 0) {
+    if (ts_flow_table_init(&a->ft, cfg->max_flows, max_bytes, cfg->seed, errbuf, errlen) < 0) {
         ts_sf_free(a->sf);
         free(a);
         return TS_ENOMEM;
@@ -168,15 +163,18 @@ static void record(struct ts_analyzer *a, struct ts_flow *f, int idx, enum ts_st
         a->trace.trans[a->trace.ntrans++] = t;
     if (!a->cfg.timeline)
         return;
-    if (f->ntrans == f->trans_cap) {
-        uint32_t cap = f->trans_cap ? f->trans_cap * 2 : 8;
-        struct ts_transition *n = realloc(f->trans, cap * sizeof *n);
+    struct ts_flow_extra *x = ts_flow_table_extra(&a->ft, f);
+    if (!x)
+        return; /* the timeline loses an entry; the states stay right */
+    if (x->ntrans == x->trans_cap) {
+        uint32_t cap = x->trans_cap ? x->trans_cap * 2 : 8;
+        struct ts_transition *n = realloc(x->trans, cap * sizeof *n);
         if (!n)
-            return; /* the timeline loses an entry; the states stay right */
-        f->trans = n;
-        f->trans_cap = cap;
+            return;
+        x->trans = n;
+        x->trans_cap = cap;
     }
-    f->trans[f->ntrans++] = t;
+    x->trans[x->ntrans++] = t;
 }
 
 static void set_state(struct ts_analyzer *a, struct ts_flow *f, int idx, enum ts_state to,
@@ -211,11 +209,41 @@ static void deliver(struct ts_analyzer *a, struct ts_flow *f, int idx, const str
     set_state(a, f, idx, to, ts, p->pkt);
 }
 
+/* Take the head of endpoint i's queue if it counts as received now
+ * (ts_seq_take); the flow gives its queues back when both are empty. */
+static int take(struct ts_analyzer *a, struct ts_flow *f, int i, bool has_ack, uint32_t ack,
+                bool flush, struct ts_pending *out)
+{
+    if (!f->ep[i].npending)
+        return 0;
+    int r = ts_seq_take(&f->ep[i], f->q->ep[i], has_ack, ack, flush, out);
+    if (r && !f->ep[0].npending && !f->ep[1].npending)
+        ts_flow_table_drop_queues(&a->ft, f);
+    return r;
+}
+
+/* Queue a receive event for endpoint i. One that needs no ACK, with nothing
+ * queued ahead of it, counts at once and needs no queue; so does any when
+ * memory for the queues ran out. */
+static void enqueue(struct ts_analyzer *a, struct ts_flow *f, int i,
+                    const struct ts_recv_item *item, uint64_t pkt, int64_t ts)
+{
+    if ((!item->needs_ack && !f->ep[i].npending) || !ts_flow_table_queues(&a->ft, f)) {
+        struct ts_pending now = {.event = item->event, .needs_ack = item->needs_ack,
+                                 .ack_point = item->ack_point, .pkt = pkt, .ts_ns = ts};
+        deliver(a, f, i, &now);
+        return;
+    }
+    struct ts_pending evicted;
+    if (ts_seq_enqueue(&f->ep[i], f->q->ep[i], item, pkt, ts, &evicted))
+        deliver(a, f, i, &evicted);
+}
+
 static void flush_pending(struct ts_analyzer *a, struct ts_flow *f)
 {
     struct ts_pending p;
     for (int i = 0; i < 2; i++)
-        while (ts_seq_take(&f->ep[i], false, 0, true, &p))
+        while (take(a, f, i, false, 0, true, &p))
             deliver(a, f, i, &p);
 }
 
@@ -354,13 +382,14 @@ static enum ts_timer_class timer_class_of(const struct ts_flow *f)
     return TS_TIMER_ACTIVE;
 }
 
-/* The state an endpoint will have once everything queued for it counts as
+/* The state endpoint idx will have once everything queued for it counts as
  * received, computed without changing it. */
-static uint8_t settled_state(const struct ts_endpoint *ep)
+static uint8_t settled_state(const struct ts_flow *f, int idx)
 {
+    const struct ts_endpoint *ep = &f->ep[idx];
     enum ts_state st = (enum ts_state)ep->state;
     for (unsigned i = 0; i < ep->npending; i++)
-        st = ts_fsm_recv(st, (enum ts_recv_event)ep->pending[i].event);
+        st = ts_fsm_recv(st, (enum ts_recv_event)f->q->ep[idx][i].event);
     return (uint8_t)st;
 }
 
@@ -375,7 +404,7 @@ static bool starts_new_connection(const struct ts_flow *f, int idx, const struct
     const struct ts_endpoint *peer = &f->ep[1 - idx];
     if (s->state == TS_SYN_SENT && !(peer->flags & TS_EP_SEEN) && !(tcp->flags & TS_TH_ACK))
         return true;
-    return closed_state(settled_state(&f->ep[0])) && closed_state(settled_state(&f->ep[1]));
+    return closed_state(settled_state(f, 0)) && closed_state(settled_state(f, 1));
 }
 
 /* Which side serves, for a capture that began mid-connection: the side on a
@@ -458,7 +487,7 @@ static void infer_unseen_fin(struct ts_analyzer *a, struct ts_flow *f, int s,
         tcp->payload_len != 0 || tcp->ack != S->last_ack + 1)
         return;
     struct ts_pending p;
-    while (ts_seq_take(R, false, 0, true, &p)) /* it had our FIN when it sent its own */
+    while (take(a, f, 1 - s, false, 0, true, &p)) /* it had our FIN when it sent its own */
         deliver(a, f, 1 - s, &p);
     R->fin_seq = S->last_ack;
     R->snd_nxt = tcp->ack;
@@ -475,7 +504,7 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
                             const struct ts_tcp *tcp, int64_t ts, uint64_t pkt)
 {
     struct ts_endpoint *S = &f->ep[s], *R = &f->ep[1 - s];
-    struct ts_segment_view view = {.tcp = tcp, .sender = s, .sender_before = S->state,
+    struct ts_segment_view view = {.tcp = tcp, .sender = s, .ft = &a->ft, .sender_before = S->state,
                                    .receiver_before = R->state, .receiver_last_ack = R->last_ack,
                                    .receiver_acked = R->flags & TS_EP_ACKED,
                                    .sender_last_ack = S->last_ack,
@@ -489,7 +518,7 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
 
     /* 1. What the sender's ACK proves it received before it sent this. */
     struct ts_pending p;
-    while (ts_seq_take(S, ev.has_ack, ev.ack, false, &p))
+    while (take(a, f, s, ev.has_ack, ev.ack, false, &p))
         deliver(a, f, s, &p);
 
     /* 2. Sending changes the sender's state. */
@@ -519,17 +548,14 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
     /* A synchronized sender got an answer to its SYN, so its SYN had reached
      * the receiver even if the receiver's answer was not captured. */
     if (synchronized_state(S->state))
-        while (R->npending && R->pending[0].event == TS_RECV_SYN &&
-               ts_seq_take(R, false, 0, true, &p))
+        while (R->npending && f->q->ep[1 - s][0].event == TS_RECV_SYN &&
+               take(a, f, 1 - s, false, 0, true, &p))
             deliver(a, f, 1 - s, &p);
 
     /* 3. The receiver gets it; SYN and FIN count when its ACK says so. */
-    for (unsigned i = 0; i < ev.nrecv; i++) {
-        struct ts_pending evicted;
-        if (ts_seq_enqueue(R, &ev.recv[i], pkt, ts, &evicted))
-            deliver(a, f, 1 - s, &evicted);
-    }
-    while (ts_seq_take(R, false, 0, false, &p))
+    for (unsigned i = 0; i < ev.nrecv; i++)
+        enqueue(a, f, 1 - s, &ev.recv[i], pkt, ts);
+    while (take(a, f, 1 - s, false, 0, false, &p))
         deliver(a, f, 1 - s, &p);
 
     /* Handshake times: first SYN, first SYN-ACK, the ACK that completes it. */
@@ -654,12 +680,13 @@ static void track(struct ts_analyzer *a, const struct decoded *d, int64_t ts, ui
         if (starts_new_connection(f, s, tcp)) {
             flush_pending(a, f);
             a->reused = *f; /* what time_wait_reuse needs to know of it */
-            a->reused.trans = NULL;
+            a->reused.q = NULL;
+            a->reused.x = NULL;
             finish_flow(a, f, ts, TS_FINISH_REUSED);
             f = new_flow(a, key, hash, src_is_a, ip, tcp, ts);
             if (!f)
                 return;
-            ts_detect_reuse(f, &a->reused, ts, 2 * a->cfg.msl_ns);
+            ts_detect_reuse(&a->ft, f, &a->reused, ts, 2 * a->cfg.msl_ns);
         }
     }
     if (!f) {
@@ -678,6 +705,9 @@ static void track(struct ts_analyzer *a, const struct decoded *d, int64_t ts, ui
     if (ts > f->last_ns)
         f->last_ns = ts;
     ts_flow_table_touch(&a->ft, f, timer_class_of(f));
+    /* side blocks taken for this packet may have gone past the memcap */
+    while (ts_flow_table_over(&a->ft) && evict_one(a, ts))
+        ;
 }
 
 /* ----------------------------------------------------------------- packets */
@@ -840,6 +870,5 @@ const struct ts_flow *ts_analyzer_next_live(struct ts_analyzer *a, uint32_t *cur
 void ts_analyzer_usage(const struct ts_analyzer *a, uint64_t *flows, uint64_t *bytes)
 {
     *flows = a->ft.used;
-    *bytes = (uint64_t)a->ft.allocated * sizeof(struct ts_flow) +
-             (uint64_t)a->ft.nbuckets * sizeof(uint32_t);
+    *bytes = ts_flow_table_bytes(&a->ft);
 }

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "flow_table.h"
+
 static const struct ts_detector *const detectors[TS_AN_COUNT] = {
     [TS_AN_HALF_OPEN] = &ts_detect_half_open,
     [TS_AN_SYN_UNANSWERED] = &ts_detect_syn_unanswered,
@@ -55,4 +57,9 @@ int ts_flow_anomalies(const struct ts_flow *f, const struct ts_detect_config *cf
             n++;
         }
     return n;
+}
+
+struct ts_flow_extra *ts_detect_extra(struct ts_flow_table *ft, struct ts_flow *f)
+{
+    return ts_flow_table_extra(ft, f);
 }

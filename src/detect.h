@@ -12,6 +12,8 @@
 #include "decode.h"
 #include "flow.h"
 
+struct ts_flow_table;
+
 /* What a detector sees of one segment, after the flow's states moved. */
 struct ts_segment_view {
     const struct ts_tcp *tcp;
@@ -27,6 +29,7 @@ struct ts_segment_view {
     uint32_t receiver_snd_nxt;  /* what the receiver had sent, as far as seen */
     int64_t ts_ns;
     uint64_t pkt;
+    struct ts_flow_table *ft;   /* where the flow's extra comes from (ts_detect_extra) */
 };
 
 struct ts_detector {
@@ -48,8 +51,12 @@ void ts_detect_segment(struct ts_flow *f, const struct ts_segment_view *v);
 
 /* A new connection (f) took over the tuple of old, written out at now_ns:
  * note what time_wait_reuse needs. */
-void ts_detect_reuse(struct ts_flow *f, const struct ts_flow *old, int64_t now_ns,
-                     int64_t two_msl_ns);
+void ts_detect_reuse(struct ts_flow_table *ft, struct ts_flow *f, const struct ts_flow *old,
+                     int64_t now_ns, int64_t two_msl_ns);
+
+/* f's extra, for noting rarer evidence; NULL when memory ran out (the
+ * evidence is then lost, and its TS_EV_* bit must stay clear). */
+struct ts_flow_extra *ts_detect_extra(struct ts_flow_table *ft, struct ts_flow *f);
 
 /* Start a finding of kind about side with nothing else known. */
 void ts_anomaly_init(struct ts_anomaly *a, int kind, int side);

@@ -7,14 +7,15 @@
 
 static void note(struct ts_flow *f, const struct ts_segment_view *v, uint32_t expected)
 {
-    if (f->ev.seen & TS_EV_BAD_ACK)
+    struct ts_flow_extra *x;
+    if ((f->ev.seen & TS_EV_BAD_ACK) || !(x = ts_detect_extra(v->ft, f)))
         return;
     f->ev.seen |= TS_EV_BAD_ACK;
-    f->ev.bad_ack_side = (uint8_t)v->sender;
-    f->ev.bad_ack_expected = expected;
-    f->ev.bad_ack_got = v->tcp->ack;
-    f->ev.bad_ack_pkt = v->pkt;
-    f->ev.bad_ack_ns = v->ts_ns;
+    x->bad_ack_side = (uint8_t)v->sender;
+    x->bad_ack_expected = expected;
+    x->bad_ack_got = v->tcp->ack;
+    x->bad_ack_pkt = v->pkt;
+    x->bad_ack_ns = v->ts_ns;
 }
 
 static void segment(struct ts_flow *f, const struct ts_segment_view *v)
@@ -39,11 +40,12 @@ static bool finding(const struct ts_flow *f, const struct ts_detect_config *cfg,
     (void)cfg;
     if (!(f->ev.seen & TS_EV_BAD_ACK))
         return false;
-    ts_anomaly_init(a, TS_AN_BAD_ACK, f->ev.bad_ack_side);
-    a->pkt = f->ev.bad_ack_pkt;
-    a->since_ns = f->ev.bad_ack_ns;
-    a->expected = f->ev.bad_ack_expected;
-    a->got = f->ev.bad_ack_got;
+    const struct ts_flow_extra *x = f->x;
+    ts_anomaly_init(a, TS_AN_BAD_ACK, x->bad_ack_side);
+    a->pkt = x->bad_ack_pkt;
+    a->since_ns = x->bad_ack_ns;
+    a->expected = x->bad_ack_expected;
+    a->got = x->bad_ack_got;
     return true;
 }
 

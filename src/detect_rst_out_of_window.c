@@ -11,14 +11,16 @@ static void segment(struct ts_flow *f, const struct ts_segment_view *v)
 {
     if (v->rst_verdict != TS_RST_OUT_OF_WINDOW)
         return;
-    struct ts_evidence *e = &f->ev;
-    if (!(e->seen & TS_EV_OOW)) {
-        e->seen |= TS_EV_OOW;
-        e->oow_side = (uint8_t)v->sender;
-        e->oow_pkt = v->pkt;
-        e->oow_ns = v->ts_ns;
+    struct ts_flow_extra *x = ts_detect_extra(v->ft, f);
+    if (!x)
+        return;
+    if (!(f->ev.seen & TS_EV_OOW)) {
+        f->ev.seen |= TS_EV_OOW;
+        x->oow_side = (uint8_t)v->sender;
+        x->oow_pkt = v->pkt;
+        x->oow_ns = v->ts_ns;
     }
-    e->oow_count++;
+    x->oow_count++;
 }
 
 static bool finding(const struct ts_flow *f, const struct ts_detect_config *cfg,
@@ -27,10 +29,10 @@ static bool finding(const struct ts_flow *f, const struct ts_detect_config *cfg,
     (void)cfg;
     if (!(f->ev.seen & TS_EV_OOW))
         return false;
-    ts_anomaly_init(a, TS_AN_RST_OUT_OF_WINDOW, f->ev.oow_side);
-    a->pkt = f->ev.oow_pkt;
-    a->since_ns = f->ev.oow_ns;
-    a->count = f->ev.oow_count;
+    ts_anomaly_init(a, TS_AN_RST_OUT_OF_WINDOW, f->x->oow_side);
+    a->pkt = f->x->oow_pkt;
+    a->since_ns = f->x->oow_ns;
+    a->count = f->x->oow_count;
     return true;
 }
 

@@ -25,10 +25,13 @@ static void segment(struct ts_flow *f, const struct ts_segment_view *v)
      * a live stack that aborts does so with its own ACK state intact */
     if (!v->sender_acked || (int32_t)(v->sender_last_ack - v->receiver_snd_nxt) >= 0)
         return;
+    struct ts_flow_extra *x = ts_detect_extra(v->ft, f);
+    if (!x)
+        return;
     f->ev.seen |= TS_EV_STALE;
-    f->ev.stale_side = (uint8_t)v->sender;
-    f->ev.stale_pkt = v->pkt;
-    f->ev.stale_ns = v->ts_ns;
+    x->stale_side = (uint8_t)v->sender;
+    x->stale_pkt = v->pkt;
+    x->stale_ns = v->ts_ns;
 }
 
 static bool finding(const struct ts_flow *f, const struct ts_detect_config *cfg,
@@ -37,9 +40,9 @@ static bool finding(const struct ts_flow *f, const struct ts_detect_config *cfg,
     (void)cfg;
     if (!(f->ev.seen & TS_EV_STALE))
         return false;
-    ts_anomaly_init(a, TS_AN_STALE_PEER, f->ev.stale_side);
-    a->pkt = f->ev.stale_pkt;
-    a->since_ns = f->ev.stale_ns;
+    ts_anomaly_init(a, TS_AN_STALE_PEER, f->x->stale_side);
+    a->pkt = f->x->stale_pkt;
+    a->since_ns = f->x->stale_ns;
     return true;
 }
 

@@ -10,11 +10,12 @@ static void segment(struct ts_flow *f, const struct ts_segment_view *v)
     if (v->sender != TS_CLIENT || (t->flags & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST)) != TS_TH_SYN)
         return;
     struct ts_evidence *e = &f->ev;
-    if (e->bare_syns == 0)
+    struct ts_flow_extra *x;
+    if (e->bare_syns == 0) {
         e->syn_pkt = v->pkt;
-    else if (e->nsyn_gaps < TS_SYN_GAPS_MAX) {
+    } else if ((x = ts_detect_extra(v->ft, f)) != NULL && x->nsyn_gaps < TS_SYN_GAPS_MAX) {
         int64_t gap = (v->ts_ns - e->last_syn_ns) / 1000000;
-        e->syn_gap_ms[e->nsyn_gaps++] = gap < 0 ? 0 : gap > UINT32_MAX ? UINT32_MAX : (uint32_t)gap;
+        x->syn_gap_ms[x->nsyn_gaps++] = gap < 0 ? 0 : gap > UINT32_MAX ? UINT32_MAX : (uint32_t)gap;
     }
     if (e->bare_syns < UINT16_MAX)
         e->bare_syns++;
@@ -31,8 +32,8 @@ static bool finding(const struct ts_flow *f, const struct ts_detect_config *cfg,
     a->count = f->ev.bare_syns;
     a->since_ns = f->first_ns;
     a->pkt = f->ev.syn_pkt;
-    a->gaps_ms = f->ev.syn_gap_ms;
-    a->ngaps = f->ev.nsyn_gaps;
+    a->gaps_ms = f->x ? f->x->syn_gap_ms : NULL;
+    a->ngaps = f->x ? f->x->nsyn_gaps : 0;
     return true;
 }
 

@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-void ts_detect_reuse(struct ts_flow *f, const struct ts_flow *old, int64_t now_ns,
-                     int64_t two_msl_ns)
+void ts_detect_reuse(struct ts_flow_table *ft, struct ts_flow *f, const struct ts_flow *old,
+                     int64_t now_ns, int64_t two_msl_ns)
 {
     for (int i = 0; i < 2; i++) {
         const struct ts_endpoint *ep = &old->ep[i];
@@ -18,10 +18,13 @@ void ts_detect_reuse(struct ts_flow *f, const struct ts_flow *old, int64_t now_n
         /* name the side by its address in the new connection */
         bool same = ts_flow_port(old, i) == ts_flow_port(f, TS_CLIENT) &&
                     memcmp(ts_flow_addr(old, i), ts_flow_addr(f, TS_CLIENT), 16) == 0;
+        struct ts_flow_extra *x = ts_detect_extra(ft, f);
+        if (!x)
+            return;
         f->ev.seen |= TS_EV_TW_REUSE;
-        f->ev.tw_side = same ? TS_CLIENT : TS_SERVER;
-        f->ev.tw_left_ns = two_msl_ns - (now_ns - ep->since_ns);
-        f->ev.reuse_of = old->id;
+        x->tw_side = same ? TS_CLIENT : TS_SERVER;
+        x->tw_left_ns = two_msl_ns - (now_ns - ep->since_ns);
+        x->reuse_of = old->id;
         return;
     }
 }
@@ -32,10 +35,10 @@ static bool finding(const struct ts_flow *f, const struct ts_detect_config *cfg,
     (void)cfg;
     if (!(f->ev.seen & TS_EV_TW_REUSE))
         return false;
-    ts_anomaly_init(a, TS_AN_TIME_WAIT_REUSE, f->ev.tw_side);
-    a->other_flow = f->ev.reuse_of;
+    ts_anomaly_init(a, TS_AN_TIME_WAIT_REUSE, f->x->tw_side);
+    a->other_flow = f->x->reuse_of;
     a->since_ns = f->first_ns;
-    a->duration_ns = f->ev.tw_left_ns; /* TIME_WAIT left when the SYN came */
+    a->duration_ns = f->x->tw_left_ns; /* TIME_WAIT left when the SYN came */
     a->pkt = f->ev.syn_pkt;
     return true;
 }

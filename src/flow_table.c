@@ -3,7 +3,9 @@
  * pool grows by chunks of doubling size).
  *
  * Records come from the free list first and only then from new chunks, so a
- * long capture reuses the memory of flows that ended. The bucket array grows
+ * long capture reuses the memory of flows that ended. The parts only some
+ * flows need are side blocks from two block pools, counted with the
+ * records against max_bytes. The bucket array grows
  * (doubling) while it holds more flows than buckets.
  */
 #include "flow_table.h"
@@ -33,11 +35,14 @@ static struct ts_flow *at(const struct ts_flow_table *t, uint32_t slot)
     return &t->chunks[c][o];
 }
 
-int ts_flow_table_init(struct ts_flow_table *t, uint32_t max_flows, const uint64_t seed[2],
-                       char *errbuf, size_t errlen)
+int ts_flow_table_init(struct ts_flow_table *t, uint32_t max_flows, uint64_t max_bytes,
+                       const uint64_t seed[2], char *errbuf, size_t errlen)
 {
     memset(t, 0, sizeof *t);
     t->max_flows = max_flows ? max_flows : UINT32_MAX - 1;
+    t->max_bytes = max_bytes;
+    ts_block_pool_init(&t->queues, sizeof(struct ts_queues));
+    ts_block_pool_init(&t->extras, sizeof(struct ts_flow_extra));
     t->seed[0] = seed[0];
     t->seed[1] = seed[1];
     t->nbuckets = 1024;
@@ -54,9 +59,12 @@ void ts_flow_table_free(struct ts_flow_table *t)
     uint32_t cur = 0;
     struct ts_flow *f;
     while ((f = ts_flow_table_next(t, &cur)) != NULL)
-        free(f->trans);
+        if (f->x)
+            free(f->x->trans);
     for (uint32_t i = 0; i < t->nchunks; i++)
         free(t->chunks[i]);
+    ts_block_pool_free(&t->queues);
+    ts_block_pool_free(&t->extras);
     free(t->buckets);
     memset(t, 0, sizeof *t);
 }
@@ -140,7 +148,9 @@ static uint32_t take_slot(struct ts_flow_table *t)
 struct ts_flow *ts_flow_table_insert(struct ts_flow_table *t, const struct ts_flow_key *key,
                                      uint32_t hash)
 {
-    if (t->used >= t->max_flows)
+    if (t->used >= t->max_flows ||
+        (t->max_bytes &&
+         (uint64_t)(t->used + 1) * TS_FT_FLOW_COST + t->side_bytes > t->max_bytes))
         return NULL;
     uint32_t s = take_slot(t);
     if (!s)
@@ -185,16 +195,57 @@ void ts_flow_table_unindex(struct ts_flow_table *t, struct ts_flow *f)
     if (*link)
         *link = f->next;
     f->next = 0;
-    t->used--; /* it no longer counts against max_flows while it is reported */
+    /* it no longer counts against max_flows and max_bytes while it is reported */
+    t->used--;
+    t->side_bytes -= (f->q ? t->queues.size : 0) + (f->x ? t->extras.size : 0);
+    f->in_use = 2;
 }
 
 void ts_flow_table_release(struct ts_flow_table *t, struct ts_flow *f)
 {
-    free(f->trans);
-    f->trans = NULL;
+    if (f->x) {
+        free(f->x->trans);
+        ts_block_pool_put(&t->extras, f->x);
+        f->x = NULL;
+    }
+    if (f->q) {
+        ts_block_pool_put(&t->queues, f->q);
+        f->q = NULL;
+    }
     f->in_use = 0;
     f->next = t->free_head;
     t->free_head = f->slot;
+}
+
+struct ts_queues *ts_flow_table_queues(struct ts_flow_table *t, struct ts_flow *f)
+{
+    if (!f->q && (f->q = ts_block_pool_get(&t->queues)) != NULL && f->in_use == 1)
+        t->side_bytes += t->queues.size;
+    return f->q;
+}
+
+void ts_flow_table_drop_queues(struct ts_flow_table *t, struct ts_flow *f)
+{
+    if (!f->q)
+        return;
+    ts_block_pool_put(&t->queues, f->q);
+    f->q = NULL;
+    if (f->in_use == 1)
+        t->side_bytes -= t->queues.size;
+}
+
+struct ts_flow_extra *ts_flow_table_extra(struct ts_flow_table *t, struct ts_flow *f)
+{
+    if (!f->x && (f->x = ts_block_pool_get(&t->extras)) != NULL && f->in_use == 1)
+        t->side_bytes += t->extras.size;
+    return f->x;
+}
+
+uint64_t ts_flow_table_bytes(const struct ts_flow_table *t)
+{
+    return (uint64_t)t->allocated * sizeof(struct ts_flow) +
+           t->queues.carved * t->queues.size + t->extras.carved * t->extras.size +
+           (uint64_t)t->nbuckets * sizeof(uint32_t);
 }
 
 void ts_flow_table_touch(struct ts_flow_table *t, struct ts_flow *f, enum ts_timer_class cls)

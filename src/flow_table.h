@@ -4,9 +4,11 @@
 #ifndef TS_FLOW_TABLE_H
 #define TS_FLOW_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "block_pool.h"
 #include "flow.h"
 
 /* Timer classes: within one class every flow has the same timeout, so each
@@ -31,13 +33,24 @@ struct ts_flow_table {
     uint32_t used;           /* flows in the index */
     uint32_t allocated;      /* records in the pool */
     uint32_t max_flows;
+    uint64_t max_bytes;      /* 0 = no bound */
+    uint64_t side_bytes;     /* side blocks of the flows in the index */
     uint32_t timer_head[TS_TIMER_COUNT], timer_tail[TS_TIMER_COUNT];
     uint64_t seed[2];
+    struct ts_block_pool queues, extras; /* struct ts_queues, struct ts_flow_extra */
 };
 
+/* What a flow in the index costs against max_bytes: its record and its
+ * share of the bucket array (at most two words); side blocks count apart. */
+#define TS_FT_FLOW_COST (sizeof(struct ts_flow) + 2 * sizeof(uint32_t))
 
-int ts_flow_table_init(struct ts_flow_table *t, uint32_t max_flows, const uint64_t seed[2],
-                       char *errbuf, size_t errlen);
+
+/* max_flows, max_bytes: 0 = no bound. The flows in the index, with their
+ * side blocks, stay within max_bytes: insert refuses a flow that would not
+ * fit, and a side block taken may go over until the caller evicts
+ * (ts_flow_table_over). */
+int ts_flow_table_init(struct ts_flow_table *t, uint32_t max_flows, uint64_t max_bytes,
+                       const uint64_t seed[2], char *errbuf, size_t errlen);
 void ts_flow_table_free(struct ts_flow_table *t);
 
 uint32_t ts_flow_table_hash(const struct ts_flow_table *t, const struct ts_flow_key *key);
@@ -50,8 +63,23 @@ struct ts_flow *ts_flow_table_insert(struct ts_flow_table *t, const struct ts_fl
 /* Take f out of the index and the timer lists: a new flow with the same
  * key can be inserted while f is still being reported. */
 void ts_flow_table_unindex(struct ts_flow_table *t, struct ts_flow *f);
-/* Give an unindexed record back to the pool. */
+/* Give an unindexed record back to the pool, with its side blocks. */
 void ts_flow_table_release(struct ts_flow_table *t, struct ts_flow *f);
+
+/* f's queues, taken from the pool (zeroed) when it has none; NULL when
+ * memory ran out. */
+struct ts_queues *ts_flow_table_queues(struct ts_flow_table *t, struct ts_flow *f);
+/* Give f's queues back (nothing is queued any more). */
+void ts_flow_table_drop_queues(struct ts_flow_table *t, struct ts_flow *f);
+/* f's extra, taken (zeroed) when it has none; NULL when memory ran out. */
+struct ts_flow_extra *ts_flow_table_extra(struct ts_flow_table *t, struct ts_flow *f);
+/* The flows in the index and their side blocks take more than max_bytes. */
+static inline bool ts_flow_table_over(const struct ts_flow_table *t)
+{
+    return t->max_bytes && (uint64_t)t->used * TS_FT_FLOW_COST + t->side_bytes > t->max_bytes;
+}
+/* Bytes of the records and side blocks ever handed out, and of the buckets. */
+uint64_t ts_flow_table_bytes(const struct ts_flow_table *t);
 
 /* Put f at the tail of timer list cls (it was just active). */
 void ts_flow_table_touch(struct ts_flow_table *t, struct ts_flow *f, enum ts_timer_class cls);

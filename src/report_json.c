@@ -155,8 +155,10 @@ static void flow_json(const struct ts_report_json *r, struct ts_jw *w, const str
 
     if (r->timeline) {
         ts_jw_arr(w, "transitions");
-        for (uint32_t i = 0; i < f->ntrans; i++) {
-            const struct ts_transition *t = &f->trans[i];
+        uint32_t ntrans;
+        const struct ts_transition *trans = ts_flow_transitions(f, &ntrans);
+        for (uint32_t i = 0; i < ntrans; i++) {
+            const struct ts_transition *t = &trans[i];
             ts_jw_obj(w, NULL);
             ts_jw_time(w, "ts", t->ts_ns);
             ts_jw_str(w, "endpoint", t->endpoint == TS_CLIENT ? "client" : "server");

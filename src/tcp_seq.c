@@ -198,29 +198,29 @@ bool ts_seq_account(struct ts_endpoint *snd, const struct ts_tcp *seg, int64_t t
     return retrans;
 }
 
-int ts_seq_enqueue(struct ts_endpoint *ep, const struct ts_recv_item *item,
+int ts_seq_enqueue(struct ts_endpoint *ep, struct ts_pending *q, const struct ts_recv_item *item,
                    uint64_t pkt, int64_t ts_ns, struct ts_pending *evicted)
 {
     /* A retransmitted SYN or FIN that is already waiting is not queued twice. */
     for (unsigned i = 0; i < ep->npending; i++) {
-        const struct ts_pending *p = &ep->pending[i];
+        const struct ts_pending *p = &q[i];
         if (item->needs_ack && p->needs_ack && p->event == item->event &&
             p->ack_point == item->ack_point)
             return 0;
     }
     /* An ACK right behind another changes nothing more: keep one. */
     if (item->event == TS_RECV_ACK && ep->npending &&
-        ep->pending[ep->npending - 1].event == TS_RECV_ACK)
+        q[ep->npending - 1].event == TS_RECV_ACK)
         return 0;
     int ret = 0;
     if (ep->npending == TS_PENDING_MAX) {
-        *evicted = ep->pending[0];
-        memmove(&ep->pending[0], &ep->pending[1],
-                (TS_PENDING_MAX - 1) * sizeof ep->pending[0]);
+        *evicted = q[0];
+        memmove(&q[0], &q[1],
+                (TS_PENDING_MAX - 1) * sizeof q[0]);
         ep->npending--;
         ret = 1;
     }
-    struct ts_pending *p = &ep->pending[ep->npending++];
+    struct ts_pending *p = &q[ep->npending++];
     p->event = item->event;
     p->needs_ack = item->needs_ack;
     p->ack_point = item->ack_point;
@@ -229,16 +229,16 @@ int ts_seq_enqueue(struct ts_endpoint *ep, const struct ts_recv_item *item,
     return ret;
 }
 
-int ts_seq_take(struct ts_endpoint *ep, bool has_ack, uint32_t ack, bool flush,
-                struct ts_pending *out)
+int ts_seq_take(struct ts_endpoint *ep, struct ts_pending *q, bool has_ack, uint32_t ack,
+                bool flush, struct ts_pending *out)
 {
     if (ep->npending == 0)
         return 0;
-    const struct ts_pending *h = &ep->pending[0];
+    const struct ts_pending *h = &q[0];
     if (!flush && h->needs_ack && !(has_ack && ts_seq_geq(ack, h->ack_point)))
         return 0;
     *out = *h;
     ep->npending--;
-    memmove(&ep->pending[0], &ep->pending[1], ep->npending * sizeof ep->pending[0]);
+    memmove(&q[0], &q[1], ep->npending * sizeof q[0]);
     return 1;
 }

@@ -50,15 +50,16 @@ void ts_seq_classify(const struct ts_endpoint *snd, const struct ts_endpoint *rc
  * counters. Returns true when the segment was a retransmission. */
 bool ts_seq_account(struct ts_endpoint *snd, const struct ts_tcp *seg, int64_t ts_ns);
 
-/* Queue a receive event for ep. When the queue is full the oldest item is
- * returned through *evicted (return 1) so the caller applies it first. */
-int ts_seq_enqueue(struct ts_endpoint *ep, const struct ts_recv_item *item,
+/* Queue a receive event for ep, whose queue (ep->npending items) is q. When
+ * the queue is full the oldest item is returned through *evicted (return 1)
+ * so the caller applies it first. */
+int ts_seq_enqueue(struct ts_endpoint *ep, struct ts_pending *q, const struct ts_recv_item *item,
                    uint64_t pkt, int64_t ts_ns, struct ts_pending *evicted);
 
-/* Take the item at the head of ep's queue if it now counts as received:
+/* Take the item at the head of ep's queue q if it now counts as received:
  * it needs no ACK, or has_ack and ack covers its ack_point, or flush is set.
  * Returns 1 and fills *out when an item was taken. */
-int ts_seq_take(struct ts_endpoint *ep, bool has_ack, uint32_t ack, bool flush,
-                struct ts_pending *out);
+int ts_seq_take(struct ts_endpoint *ep, struct ts_pending *q, bool has_ack, uint32_t ack,
+                bool flush, struct ts_pending *out);
 
 #endif

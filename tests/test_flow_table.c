@@ -60,7 +60,7 @@ Test(flow_table, insert_find_remove_reuse)
     struct ts_flow_table t;
     char err[128];
     uint64_t seed[2] = {42, 43};
-    cr_assert_eq(ts_flow_table_init(&t, 0, seed, err, sizeof err), 0);
+    cr_assert_eq(ts_flow_table_init(&t, 0, 0, seed, err, sizeof err), 0);
     enum { N = 10000 };
     for (uint32_t i = 0; i < N; i++) {
         struct ts_flow_key k = key_n(i);
@@ -93,7 +93,7 @@ Test(flow_table, max_flows_is_a_hard_bound)
     struct ts_flow_table t;
     char err[128];
     uint64_t seed[2] = {1, 1};
-    cr_assert_eq(ts_flow_table_init(&t, 3, seed, err, sizeof err), 0);
+    cr_assert_eq(ts_flow_table_init(&t, 3, 0, seed, err, sizeof err), 0);
     for (uint32_t i = 0; i < 3; i++) {
         struct ts_flow_key k = key_n(i);
         cr_expect_not_null(ts_flow_table_insert(&t, &k, ts_flow_table_hash(&t, &k)));
@@ -103,12 +103,97 @@ Test(flow_table, max_flows_is_a_hard_bound)
     ts_flow_table_free(&t);
 }
 
+/* max_bytes bounds the flows in the index and their side blocks together:
+ * room for exactly three records, then a side block that needs another
+ * record's room goes over, an insert is refused while side blocks take
+ * room, and a flow being reported no longer counts. */
+Test(flow_table, max_bytes_counts_side_blocks)
+{
+    struct ts_flow_table t;
+    char err[128];
+    uint64_t seed[2] = {7, 8};
+    cr_assert_geq(sizeof(struct ts_flow), sizeof(struct ts_queues));
+    cr_assert_geq(sizeof(struct ts_flow), sizeof(struct ts_flow_extra));
+    cr_assert_eq(ts_flow_table_init(&t, 0, 3 * TS_FT_FLOW_COST, seed, err, sizeof err), 0);
+    struct ts_flow *f[3];
+    for (uint32_t i = 0; i < 3; i++) {
+        struct ts_flow_key k = key_n(i);
+        f[i] = ts_flow_table_insert(&t, &k, ts_flow_table_hash(&t, &k));
+        cr_assert_not_null(f[i]);
+    }
+    cr_expect_not(ts_flow_table_over(&t));
+    struct ts_flow_key k = key_n(3);
+    cr_expect_null(ts_flow_table_insert(&t, &k, ts_flow_table_hash(&t, &k)), "full");
+
+    /* a side block is always given (memory permitting) and may go over */
+    struct ts_queues *q = ts_flow_table_queues(&t, f[0]);
+    cr_assert_not_null(q);
+    cr_expect_eq(ts_flow_table_queues(&t, f[0]), q, "one block per flow");
+    cr_expect_eq(t.side_bytes, t.queues.size);
+    cr_expect(ts_flow_table_over(&t));
+    ts_flow_table_drop_queues(&t, f[0]);
+    cr_expect_null(f[0]->q);
+    cr_expect_eq(t.side_bytes, 0);
+    cr_expect_not(ts_flow_table_over(&t));
+
+    /* two flows and side blocks: a third record does not fit beside them */
+    struct ts_flow_extra *x = ts_flow_table_extra(&t, f[1]);
+    cr_assert_not_null(x);
+    cr_expect_eq(x->ntrans, 0, "a zeroed block");
+    cr_assert_not_null(ts_flow_table_queues(&t, f[1]));
+    ts_flow_table_unindex(&t, f[2]);
+    cr_expect_eq(t.side_bytes, t.queues.size + t.extras.size);
+    cr_expect_null(ts_flow_table_insert(&t, &k, ts_flow_table_hash(&t, &k)));
+
+    /* a flow being reported keeps its blocks, but they no longer count */
+    ts_flow_table_unindex(&t, f[1]);
+    cr_expect_eq(t.side_bytes, 0);
+    cr_expect_not_null(f[1]->x);
+    cr_expect_eq(t.extras.in_use, 1);
+    struct ts_flow *g = ts_flow_table_insert(&t, &k, ts_flow_table_hash(&t, &k));
+    cr_expect_not_null(g, "room again");
+    ts_flow_table_release(&t, f[1]);
+    cr_expect_eq(t.extras.in_use, 0, "released with its record");
+    cr_expect_eq(t.queues.in_use, 0);
+    ts_flow_table_release(&t, f[2]);
+    ts_flow_table_free(&t);
+}
+
+/* Blocks given back are handed out again before the pool grows, zeroed. */
+Test(block_pool, reuse_before_growth)
+{
+    struct ts_block_pool p;
+    ts_block_pool_init(&p, 20);
+    cr_expect_eq(p.size, 24, "rounded up to 8");
+    enum { N = 1000 };
+    unsigned char *b[N];
+    for (int i = 0; i < N; i++) {
+        b[i] = ts_block_pool_get(&p);
+        cr_assert_not_null(b[i]);
+        for (int j = 0; j < i; j += 97)
+            cr_assert_neq(b[i], b[j]);
+        memset(b[i], 0xab, p.size);
+    }
+    cr_expect_eq(p.in_use, N);
+    uint64_t carved = p.carved;
+    for (int i = 0; i < N; i += 2)
+        ts_block_pool_put(&p, b[i]);
+    for (int i = 0; i < N; i += 2) {
+        unsigned char *c = ts_block_pool_get(&p);
+        for (size_t j = 0; j < p.size; j++)
+            cr_assert_eq(c[j], 0);
+    }
+    cr_expect_eq(p.carved, carved, "no new blocks while some were free");
+    cr_expect_eq(p.in_use, N);
+    ts_block_pool_free(&p);
+}
+
 Test(flow_table, timer_lists_keep_activity_order)
 {
     struct ts_flow_table t;
     char err[128];
     uint64_t seed[2] = {5, 6};
-    cr_assert_eq(ts_flow_table_init(&t, 0, seed, err, sizeof err), 0);
+    cr_assert_eq(ts_flow_table_init(&t, 0, 0, seed, err, sizeof err), 0);
     struct ts_flow *f[4];
     for (uint32_t i = 0; i < 4; i++) {
         struct ts_flow_key k = key_n(i);
@@ -139,7 +224,7 @@ Test(flow_table, crafted_tuples_do_not_pile_up)
     for (int s = 0; s < 3; s++) {
         struct ts_flow_table t;
         char err[128];
-        cr_assert_eq(ts_flow_table_init(&t, 0, seeds[s], err, sizeof err), 0);
+        cr_assert_eq(ts_flow_table_init(&t, 0, 0, seeds[s], err, sizeof err), 0);
         for (uint32_t i = 0; i < 131072; i++) {
             struct ts_ip ip = i < 65536 ? ip4(0x0a000001, 0xc0a80001)
                                         : ip4(0x0a000000 | (i & 0xffff), 0xc0a80001);

@@ -952,46 +952,49 @@ static struct ts_recv_item item(enum ts_recv_event e, bool needs_ack, uint32_t p
 Test(seq_queue, empty)
 {
     struct ts_endpoint e = ep(TS_ESTABLISHED);
+    struct ts_pending q[TS_PENDING_MAX];
     struct ts_pending p;
-    cr_expect_eq(ts_seq_take(&e, true, 12345, false, &p), 0);
-    cr_expect_eq(ts_seq_take(&e, false, 0, true, &p), 0);
+    cr_expect_eq(ts_seq_take(&e, q, true, 12345, false, &p), 0);
+    cr_expect_eq(ts_seq_take(&e, q, false, 0, true, &p), 0);
 }
 
 Test(seq_queue, fifo_order)
 {
     struct ts_endpoint e = ep(TS_SYN_SENT);
+    struct ts_pending q[TS_PENDING_MAX];
     struct ts_pending p, ev;
     struct ts_recv_item s = item(TS_RECV_SYN, true, 301), f = item(TS_RECV_FIN, true, 401);
-    cr_expect_eq(ts_seq_enqueue(&e, &s, 7, 7000, &ev), 0);
-    cr_expect_eq(ts_seq_enqueue(&e, &f, 9, 9000, &ev), 0);
+    cr_expect_eq(ts_seq_enqueue(&e, q, &s, 7, 7000, &ev), 0);
+    cr_expect_eq(ts_seq_enqueue(&e, q, &f, 9, 9000, &ev), 0);
     cr_expect_eq(e.npending, 2);
     /* One ACK covering both: first in, first out. */
-    cr_assert_eq(ts_seq_take(&e, true, 401, false, &p), 1);
+    cr_assert_eq(ts_seq_take(&e, q, true, 401, false, &p), 1);
     cr_expect_eq(p.event, TS_RECV_SYN);
     cr_expect_eq(p.ack_point, 301u);
     cr_expect_eq(p.pkt, 7u);
     cr_expect_eq(p.ts_ns, 7000);
-    cr_assert_eq(ts_seq_take(&e, true, 401, false, &p), 1);
+    cr_assert_eq(ts_seq_take(&e, q, true, 401, false, &p), 1);
     cr_expect_eq(p.event, TS_RECV_FIN);
     cr_expect_eq(p.pkt, 9u);
     cr_expect_eq(p.ts_ns, 9000);
-    cr_expect_eq(ts_seq_take(&e, true, 401, false, &p), 0);
+    cr_expect_eq(ts_seq_take(&e, q, true, 401, false, &p), 0);
     cr_expect_eq(e.npending, 0);
 }
 
 Test(seq_queue, immediate_event_behind_a_waiting_one_waits)
 {
     struct ts_endpoint e = ep(TS_ESTABLISHED);
+    struct ts_pending q[TS_PENDING_MAX];
     struct ts_pending p, ev;
     struct ts_recv_item f = item(TS_RECV_FIN, true, 201), r = item(TS_RECV_RST, false, 0);
-    ts_seq_enqueue(&e, &f, 1, 100, &ev);
-    ts_seq_enqueue(&e, &r, 2, 200, &ev);
-    cr_expect_eq(ts_seq_take(&e, false, 0, false, &p), 0, "the FIN at the head is unproven");
-    cr_expect_eq(ts_seq_take(&e, true, 200, false, &p), 0, "ACK 200 does not cover FIN 200");
+    ts_seq_enqueue(&e, q, &f, 1, 100, &ev);
+    ts_seq_enqueue(&e, q, &r, 2, 200, &ev);
+    cr_expect_eq(ts_seq_take(&e, q, false, 0, false, &p), 0, "the FIN at the head is unproven");
+    cr_expect_eq(ts_seq_take(&e, q, true, 200, false, &p), 0, "ACK 200 does not cover FIN 200");
     cr_expect_eq(e.npending, 2);
-    cr_assert_eq(ts_seq_take(&e, true, 201, false, &p), 1);
+    cr_assert_eq(ts_seq_take(&e, q, true, 201, false, &p), 1);
     cr_expect_eq(p.event, TS_RECV_FIN);
-    cr_assert_eq(ts_seq_take(&e, false, 0, false, &p), 1, "then the RST counts at once");
+    cr_assert_eq(ts_seq_take(&e, q, false, 0, false, &p), 1, "then the RST counts at once");
     cr_expect_eq(p.event, TS_RECV_RST);
     cr_expect_eq(p.pkt, 2u);
 }
@@ -999,35 +1002,37 @@ Test(seq_queue, immediate_event_behind_a_waiting_one_waits)
 Test(seq_queue, immediate_event_at_the_head_counts_at_once)
 {
     struct ts_endpoint e = ep(TS_SYN_RCVD);
+    struct ts_pending q[TS_PENDING_MAX];
     struct ts_pending p, ev;
     struct ts_recv_item a = item(TS_RECV_ACK, false, 0), as = item(TS_RECV_ACK_SYN, false, 0);
-    ts_seq_enqueue(&e, &a, 1, 1, &ev);
-    ts_seq_enqueue(&e, &as, 1, 1, &ev);
-    cr_assert_eq(ts_seq_take(&e, false, 0, false, &p), 1);
+    ts_seq_enqueue(&e, q, &a, 1, 1, &ev);
+    ts_seq_enqueue(&e, q, &as, 1, 1, &ev);
+    cr_assert_eq(ts_seq_take(&e, q, false, 0, false, &p), 1);
     cr_expect_eq(p.event, TS_RECV_ACK);
-    cr_assert_eq(ts_seq_take(&e, false, 0, false, &p), 1);
+    cr_assert_eq(ts_seq_take(&e, q, false, 0, false, &p), 1);
     cr_expect_eq(p.event, TS_RECV_ACK_SYN);
 }
 
 Test(seq_queue, take_with_a_covering_ack)
 {
     struct ts_endpoint e = ep(TS_LISTEN);
+    struct ts_pending q[TS_PENDING_MAX];
     struct ts_pending p, ev;
     struct ts_recv_item s = item(TS_RECV_SYN, true, 101);
-    ts_seq_enqueue(&e, &s, 1, 1, &ev);
-    cr_expect_eq(ts_seq_take(&e, false, 101, false, &p), 0,
+    ts_seq_enqueue(&e, q, &s, 1, 1, &ev);
+    cr_expect_eq(ts_seq_take(&e, q, false, 101, false, &p), 0,
                  "a segment without the ACK bit proves nothing (3.1)");
-    cr_expect_eq(ts_seq_take(&e, true, 100, false, &p), 0, "ACK 100 is before the SYN's 101");
-    cr_expect_eq(ts_seq_take(&e, true, 0xFFFFFFFFu, false, &p), 0);
-    cr_expect_eq(ts_seq_take(&e, true, 150, false, &p), 1, "ACK 150 is past 101 (data too)");
+    cr_expect_eq(ts_seq_take(&e, q, true, 100, false, &p), 0, "ACK 100 is before the SYN's 101");
+    cr_expect_eq(ts_seq_take(&e, q, true, 0xFFFFFFFFu, false, &p), 0);
+    cr_expect_eq(ts_seq_take(&e, q, true, 150, false, &p), 1, "ACK 150 is past 101 (data too)");
     cr_expect_eq(p.event, TS_RECV_SYN);
 
     /* Across 2^32: ack point 5 is covered by 5, not by 0xFFFFFFF0. */
     struct ts_recv_item f = item(TS_RECV_FIN, true, 5);
-    ts_seq_enqueue(&e, &f, 2, 2, &ev);
-    cr_expect_eq(ts_seq_take(&e, true, 0xFFFFFFF0u, false, &p), 0);
-    cr_expect_eq(ts_seq_take(&e, true, 4, false, &p), 0);
-    cr_expect_eq(ts_seq_take(&e, true, 5, false, &p), 1);
+    ts_seq_enqueue(&e, q, &f, 2, 2, &ev);
+    cr_expect_eq(ts_seq_take(&e, q, true, 0xFFFFFFF0u, false, &p), 0);
+    cr_expect_eq(ts_seq_take(&e, q, true, 4, false, &p), 0);
+    cr_expect_eq(ts_seq_take(&e, q, true, 5, false, &p), 1);
     cr_expect_eq(p.event, TS_RECV_FIN);
 }
 
@@ -1035,52 +1040,55 @@ Test(seq_queue, flush)
 {
     /* When the flow is written out, what was seen on the wire arrived. */
     struct ts_endpoint e = ep(TS_ESTABLISHED);
+    struct ts_pending q[TS_PENDING_MAX];
     struct ts_pending p, ev;
     struct ts_recv_item f = item(TS_RECV_FIN, true, 201), a = item(TS_RECV_ACK, false, 0);
-    ts_seq_enqueue(&e, &f, 1, 1, &ev);
-    ts_seq_enqueue(&e, &a, 2, 2, &ev);
-    cr_assert_eq(ts_seq_take(&e, false, 0, true, &p), 1);
+    ts_seq_enqueue(&e, q, &f, 1, 1, &ev);
+    ts_seq_enqueue(&e, q, &a, 2, 2, &ev);
+    cr_assert_eq(ts_seq_take(&e, q, false, 0, true, &p), 1);
     cr_expect_eq(p.event, TS_RECV_FIN);
-    cr_assert_eq(ts_seq_take(&e, false, 0, true, &p), 1);
+    cr_assert_eq(ts_seq_take(&e, q, false, 0, true, &p), 1);
     cr_expect_eq(p.event, TS_RECV_ACK);
-    cr_expect_eq(ts_seq_take(&e, false, 0, true, &p), 0);
+    cr_expect_eq(ts_seq_take(&e, q, false, 0, true, &p), 0);
 }
 
 Test(seq_queue, duplicate_syn_or_fin_not_queued_twice)
 {
     /* A retransmitted SYN or FIN (3.10.8) is the same control: it arrives once. */
     struct ts_endpoint e = ep(TS_LISTEN);
+    struct ts_pending q[TS_PENDING_MAX];
     struct ts_pending p, ev;
     struct ts_recv_item s = item(TS_RECV_SYN, true, 101);
-    cr_expect_eq(ts_seq_enqueue(&e, &s, 1, 1, &ev), 0);
-    cr_expect_eq(ts_seq_enqueue(&e, &s, 2, 2, &ev), 0);
-    cr_expect_eq(ts_seq_enqueue(&e, &s, 3, 3, &ev), 0);
+    cr_expect_eq(ts_seq_enqueue(&e, q, &s, 1, 1, &ev), 0);
+    cr_expect_eq(ts_seq_enqueue(&e, q, &s, 2, 2, &ev), 0);
+    cr_expect_eq(ts_seq_enqueue(&e, q, &s, 3, 3, &ev), 0);
     cr_expect_eq(e.npending, 1);
     struct ts_recv_item f = item(TS_RECV_FIN, true, 201);
-    ts_seq_enqueue(&e, &f, 4, 4, &ev);
-    ts_seq_enqueue(&e, &f, 5, 5, &ev);
+    ts_seq_enqueue(&e, q, &f, 4, 4, &ev);
+    ts_seq_enqueue(&e, q, &f, 5, 5, &ev);
     cr_expect_eq(e.npending, 2);
     /* A different SYN (another ISN) is another control. */
     struct ts_recv_item s2 = item(TS_RECV_SYN, true, 9001);
-    ts_seq_enqueue(&e, &s2, 6, 6, &ev);
+    ts_seq_enqueue(&e, q, &s2, 6, 6, &ev);
     cr_expect_eq(e.npending, 3);
     /* The first copy is the one kept. */
-    cr_assert_eq(ts_seq_take(&e, true, 101, false, &p), 1);
+    cr_assert_eq(ts_seq_take(&e, q, true, 101, false, &p), 1);
     cr_expect_eq(p.pkt, 1u);
 }
 
 Test(seq_queue, overflow_returns_the_oldest)
 {
     struct ts_endpoint e = ep(TS_ESTABLISHED);
+    struct ts_pending q[TS_PENDING_MAX];
     struct ts_pending p, ev;
     for (unsigned i = 0; i < TS_PENDING_MAX; i++) {
         struct ts_recv_item it = item(TS_RECV_FIN, true, 1000 + i);
-        cr_expect_eq(ts_seq_enqueue(&e, &it, 10 + i, 100 + i, &ev), 0);
+        cr_expect_eq(ts_seq_enqueue(&e, q, &it, 10 + i, 100 + i, &ev), 0);
     }
     cr_expect_eq(e.npending, TS_PENDING_MAX);
     memset(&ev, 0, sizeof ev);
     struct ts_recv_item last = item(TS_RECV_SYN, true, 5000);
-    cr_expect_eq(ts_seq_enqueue(&e, &last, 99, 999, &ev), 1);
+    cr_expect_eq(ts_seq_enqueue(&e, q, &last, 99, 999, &ev), 1);
     cr_expect_eq(ev.event, TS_RECV_FIN);
     cr_expect_eq(ev.ack_point, 1000u);
     cr_expect_eq(ev.pkt, 10u);
@@ -1088,12 +1096,12 @@ Test(seq_queue, overflow_returns_the_oldest)
     cr_expect_eq(e.npending, TS_PENDING_MAX);
     /* The rest, in order, then the new one. */
     for (unsigned i = 1; i < TS_PENDING_MAX; i++) {
-        cr_assert_eq(ts_seq_take(&e, false, 0, true, &p), 1);
+        cr_assert_eq(ts_seq_take(&e, q, false, 0, true, &p), 1);
         cr_expect_eq(p.ack_point, 1000u + i);
         cr_expect_eq(p.pkt, 10u + i);
     }
-    cr_assert_eq(ts_seq_take(&e, false, 0, true, &p), 1);
+    cr_assert_eq(ts_seq_take(&e, q, false, 0, true, &p), 1);
     cr_expect_eq(p.event, TS_RECV_SYN);
     cr_expect_eq(p.pkt, 99u);
-    cr_expect_eq(ts_seq_take(&e, false, 0, true, &p), 0);
+    cr_expect_eq(ts_seq_take(&e, q, false, 0, true, &p), 0);
 }

@@ -33,7 +33,8 @@ static void check(const struct ts_flow *f)
     int cs = ts_zeek_conn_state(&f->zeek, f->ep[0].bytes, f->ep[1].bytes);
     CHECK(cs >= 0 && cs < TS_ZEEK_STATE_COUNT);
     CHECK(strlen(f->zeek.hist) <= TS_ZEEK_HISTORY_MAX);
-    CHECK(f->ntrans <= f->trans_cap);
+    CHECK(!f->x || f->x->ntrans <= f->x->trans_cap);
+    CHECK((f->q != NULL) == (f->ep[0].npending || f->ep[1].npending));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
