@@ -46,11 +46,15 @@ static inline uint64_t rotl64(uint64_t x, int b) { return (x << b) | (x >> (64 -
         v2 += v1; v1 = rotl64(v1, 17); v1 ^= v2; v2 = rotl64(v2, 32);                \
     } while (0)
 
-static uint64_t load_le64(const uint8_t *p)
+/* A little-endian word, read as one load (a byte loop here was a quarter of
+ * the hash's instructions). */
+static inline uint64_t load_le64(const uint8_t *p)
 {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
     return v;
 }
 
@@ -68,9 +72,9 @@ uint64_t ts_flow_siphash24(const uint8_t *in, size_t len, uint64_t k0, uint64_t 
         SIP_ROUND(v0, v1, v2, v3);
         v0 ^= m;
     }
-    uint64_t b = (uint64_t)len << 56;
-    for (size_t i = 0; i < (len & 7); i++)
-        b |= (uint64_t)in[whole + i] << (8 * i);
+    uint8_t last[8] = {0};
+    memcpy(last, in + whole, len & 7);
+    uint64_t b = load_le64(last) | (uint64_t)len << 56;
     v3 ^= b;
     SIP_ROUND(v0, v1, v2, v3);
     SIP_ROUND(v0, v1, v2, v3);
