@@ -52,6 +52,8 @@ struct ts_analyzer {
     struct ts_packet_trace trace;
     bool tracing;                /* the current packet fills trace */
     struct ts_flow reused;       /* a flow's last states when a new one took its tuple */
+    int64_t timeout[TS_TIMER_COUNT]; /* of each timer class */
+    int64_t due_ns;              /* no flow expires before this (a lower bound) */
     struct ts_synflood *sf;
 };
 
@@ -69,6 +71,20 @@ void ts_config_defaults(struct ts_config *cfg)
     cfg->syn_flood_half_open = 128;
     cfg->seed[0] = 0x5eed5eed5eed5eedULL;
     cfg->seed[1] = 0x0123456789abcdefULL;
+}
+
+static int64_t class_timeout(const struct ts_analyzer *a, enum ts_timer_class c)
+{
+    switch (c) {
+    case TS_TIMER_ACTIVE: return a->cfg.idle_timeout_ns;
+    case TS_TIMER_HANDSHAKE:
+        /* as long as a SYN may still be answered: longer than Linux's whole
+         * retry schedule (tcp_syn_retries=6: 127 s), and than 2 MSL */
+        return 2 * a->cfg.msl_ns > TS_HANDSHAKE_TIMEOUT_NS ? 2 * a->cfg.msl_ns
+                                                           : TS_HANDSHAKE_TIMEOUT_NS;
+    case TS_TIMER_CLOSED: return 2 * a->cfg.msl_ns;
+    default: return INT64_MAX;
+    }
 }
 
 int ts_analyzer_new(struct ts_analyzer **out, const struct ts_config *cfg, int dlt,
@@ -111,6 +127,9 @@ int ts_analyzer_new(struct ts_analyzer **out, const struct ts_config *cfg, int d
         free(a);
         return TS_ENOMEM;
     }
+    for (int c = 0; c < TS_TIMER_COUNT; c++)
+        a->timeout[c] = class_timeout(a, (enum ts_timer_class)c);
+    a->due_ns = INT64_MAX; /* nothing tracked yet */
     *out = a;
     return TS_OK;
 }
@@ -321,30 +340,41 @@ static void finish_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
     push_done(a, f);
 }
 
-static int64_t class_timeout(const struct ts_analyzer *a, enum ts_timer_class c)
+/* When f, last active at last_ns, is due in a class with this timeout. */
+static int64_t due_at(int64_t last_ns, int64_t timeout)
 {
-    switch (c) {
-    case TS_TIMER_ACTIVE: return a->cfg.idle_timeout_ns;
-    case TS_TIMER_HANDSHAKE:
-        /* as long as a SYN may still be answered: longer than Linux's whole
-         * retry schedule (tcp_syn_retries=6: 127 s), and than 2 MSL */
-        return 2 * a->cfg.msl_ns > TS_HANDSHAKE_TIMEOUT_NS ? 2 * a->cfg.msl_ns
-                                                           : TS_HANDSHAKE_TIMEOUT_NS;
-    case TS_TIMER_CLOSED: return 2 * a->cfg.msl_ns;
-    default: return INT64_MAX;
-    }
+    return timeout > INT64_MAX - last_ns ? INT64_MAX : last_ns + timeout;
 }
 
+/* The earliest time a head of a timer list is due, or INT64_MAX. */
+static int64_t heads_due(struct ts_analyzer *a)
+{
+    int64_t due = INT64_MAX;
+    for (int c = TS_TIMER_HANDSHAKE; c < TS_TIMER_COUNT; c++) {
+        const struct ts_flow *f = ts_flow_table_oldest(&a->ft, (enum ts_timer_class)c);
+        if (f && due_at(f->last_ns, a->timeout[c]) < due)
+            due = due_at(f->last_ns, a->timeout[c]);
+    }
+    a->ft.head_moved = false;
+    return due;
+}
+
+/* Finish the flows at the heads of the timer lists whose class timeout
+ * passed by now. The earliest time a head is due is kept (due_ns, lowered
+ * whenever a list gets a new head), so most packets skip the lists. */
 static void expire(struct ts_analyzer *a, int64_t now)
 {
+    if (now < a->due_ns)
+        return;
     for (int c = TS_TIMER_HANDSHAKE; c < TS_TIMER_COUNT; c++) {
-        int64_t timeout = class_timeout(a, (enum ts_timer_class)c);
+        int64_t timeout = a->timeout[c];
         struct ts_flow *f;
         while ((f = ts_flow_table_oldest(&a->ft, (enum ts_timer_class)c)) != NULL &&
                now - f->last_ns >= timeout) {
             finish_flow(a, f, f->last_ns + timeout, TS_FINISH_EXPIRED);
         }
     }
+    a->due_ns = heads_due(a);
 }
 
 static bool evict_one(struct ts_analyzer *a, int64_t now)
@@ -708,6 +738,12 @@ static void track(struct ts_analyzer *a, const struct decoded *d, int64_t ts, ui
     /* side blocks taken for this packet may have gone past the memcap */
     while (ts_flow_table_over(&a->ft) && evict_one(a, ts))
         ;
+    /* a new head may be due earlier (time in a capture can run backwards) */
+    if (a->ft.head_moved) {
+        int64_t due = heads_due(a);
+        if (due < a->due_ns)
+            a->due_ns = due;
+    }
 }
 
 /* ----------------------------------------------------------------- packets */

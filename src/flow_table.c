@@ -174,10 +174,12 @@ static void timer_unlink(struct ts_flow_table *t, struct ts_flow *f)
 {
     if (f->timer_class == TS_TIMER_NONE)
         return;
-    if (f->timer_prev)
+    if (f->timer_prev) {
         at(t, f->timer_prev)->timer_next = f->timer_next;
-    else
+    } else {
         t->timer_head[f->timer_class] = f->timer_next;
+        t->head_moved = true;
+    }
     if (f->timer_next)
         at(t, f->timer_next)->timer_prev = f->timer_prev;
     else
@@ -258,10 +260,12 @@ void ts_flow_table_touch(struct ts_flow_table *t, struct ts_flow *f, enum ts_tim
     f->timer_class = (uint8_t)cls;
     f->timer_prev = t->timer_tail[cls];
     f->timer_next = 0;
-    if (t->timer_tail[cls])
+    if (t->timer_tail[cls]) {
         at(t, t->timer_tail[cls])->timer_next = f->slot;
-    else
+    } else {
         t->timer_head[cls] = f->slot;
+        t->head_moved = true;
+    }
     t->timer_tail[cls] = f->slot;
 }
 

@@ -36,6 +36,7 @@ struct ts_flow_table {
     uint64_t max_bytes;      /* 0 = no bound */
     uint64_t side_bytes;     /* side blocks of the flows in the index */
     uint32_t timer_head[TS_TIMER_COUNT], timer_tail[TS_TIMER_COUNT];
+    bool head_moved;         /* a timer list got a new head (the caller clears it) */
     uint64_t seed[2];
     struct ts_block_pool queues, extras; /* struct ts_queues, struct ts_flow_extra */
 };
