@@ -1,7 +1,7 @@
 /* flow_key.c - canonical connection keys and their keyed hash.
  *
  * The key orders the two endpoints so that both directions of a connection
- * meet in one entry; the hash is SipHash-2-4 (Aumasson and Bernstein, 2012)
+ * meet in one entry; the hash is SipHash (Aumasson and Bernstein, 2012)
  * keyed by a per-run seed, so crafted traffic cannot aim at one bucket.
  */
 #include "flow_key.h"
@@ -58,7 +58,9 @@ static inline uint64_t load_le64(const uint8_t *p)
     return v;
 }
 
-uint64_t ts_flow_siphash24(const uint8_t *in, size_t len, uint64_t k0, uint64_t k1)
+/* SipHash-c-d: c rounds per message block, d to finish. */
+static inline uint64_t siphash(const uint8_t *in, size_t len, uint64_t k0, uint64_t k1, int c,
+                               int d)
 {
     uint64_t v0 = 0x736f6d6570736575ULL ^ k0;
     uint64_t v1 = 0x646f72616e646f6dULL ^ k1;
@@ -68,25 +70,37 @@ uint64_t ts_flow_siphash24(const uint8_t *in, size_t len, uint64_t k0, uint64_t 
     for (size_t i = 0; i < whole; i += 8) {
         uint64_t m = load_le64(in + i);
         v3 ^= m;
-        SIP_ROUND(v0, v1, v2, v3);
-        SIP_ROUND(v0, v1, v2, v3);
+        for (int r = 0; r < c; r++)
+            SIP_ROUND(v0, v1, v2, v3);
         v0 ^= m;
     }
     uint8_t last[8] = {0};
     memcpy(last, in + whole, len & 7);
     uint64_t b = load_le64(last) | (uint64_t)len << 56;
     v3 ^= b;
-    SIP_ROUND(v0, v1, v2, v3);
-    SIP_ROUND(v0, v1, v2, v3);
+    for (int r = 0; r < c; r++)
+        SIP_ROUND(v0, v1, v2, v3);
     v0 ^= b;
     v2 ^= 0xff;
-    for (int i = 0; i < 4; i++)
+    for (int r = 0; r < d; r++)
         SIP_ROUND(v0, v1, v2, v3);
     return v0 ^ v1 ^ v2 ^ v3;
 }
 
-/* An IPv4 key's addresses fill 4 of their 16 bytes: its hash reads the 13
- * bytes that carry something (2 SipHash blocks instead of 5). */
+uint64_t ts_flow_siphash24(const uint8_t *in, size_t len, uint64_t k0, uint64_t k1)
+{
+    return siphash(in, len, k0, k1, 2, 4);
+}
+
+uint64_t ts_flow_siphash13(const uint8_t *in, size_t len, uint64_t k0, uint64_t k1)
+{
+    return siphash(in, len, k0, k1, 1, 3);
+}
+
+/* SipHash-1-3, which Rust's and Python's hash tables use for the same end
+ * (collisions cannot be chosen without the key): an IPv4 key takes 5
+ * rounds instead of 2-4's 8. An IPv4 key's addresses fill 4 of their 16
+ * bytes: its hash reads the 13 bytes that carry something (2 blocks, not 5). */
 uint32_t ts_flow_key_hash(const struct ts_flow_key *key, const uint64_t seed[2])
 {
     uint64_t h;
@@ -97,9 +111,9 @@ uint32_t ts_flow_key_hash(const struct ts_flow_key *key, const uint64_t seed[2])
         memcpy(b + 8, &key->port_a, 2);
         memcpy(b + 10, &key->port_b, 2);
         b[12] = 4;
-        h = ts_flow_siphash24(b, sizeof b, seed[0], seed[1]);
+        h = ts_flow_siphash13(b, sizeof b, seed[0], seed[1]);
     } else {
-        h = ts_flow_siphash24((const uint8_t *)key, sizeof *key, seed[0], seed[1]);
+        h = ts_flow_siphash13((const uint8_t *)key, sizeof *key, seed[0], seed[1]);
     }
     return (uint32_t)(h ^ (h >> 32));
 }
