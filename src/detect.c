@@ -40,11 +40,28 @@ void ts_anomaly_init(struct ts_anomaly *a, int kind, int side)
     a->duration_ns = -1;
 }
 
+/* The detectors with a segment hook, in the order above: every packet runs
+ * these, not the whole table (test_findings checks the two agree). */
+static const struct ts_detector *const hooked[] = {
+    &ts_detect_syn_retransmit, &ts_detect_stale_peer, &ts_detect_rst_out_of_window,
+    &ts_detect_bad_ack,
+};
+
+const struct ts_detector *ts_detector(int kind)
+{
+    return kind >= 0 && kind < TS_AN_COUNT ? detectors[kind] : NULL;
+}
+
+size_t ts_detect_hooks(const struct ts_detector *const **list)
+{
+    *list = hooked;
+    return sizeof hooked / sizeof hooked[0];
+}
+
 void ts_detect_segment(struct ts_flow *f, const struct ts_segment_view *v)
 {
-    for (int i = 0; i < TS_AN_COUNT; i++)
-        if (detectors[i]->segment)
-            detectors[i]->segment(f, v);
+    for (size_t i = 0; i < sizeof hooked / sizeof hooked[0]; i++)
+        hooked[i]->segment(f, v);
 }
 
 int ts_flow_anomalies(const struct ts_flow *f, const struct ts_detect_config *cfg,

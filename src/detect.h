@@ -49,6 +49,11 @@ extern const struct ts_detector ts_detect_half_open, ts_detect_syn_unanswered,
 /* Every detector's segment hook. */
 void ts_detect_segment(struct ts_flow *f, const struct ts_segment_view *v);
 
+/* For tests: the detector of a finding (enum in anomaly.h), and the list
+ * of those with a segment hook that ts_detect_segment runs. */
+const struct ts_detector *ts_detector(int kind);
+size_t ts_detect_hooks(const struct ts_detector *const **list);
+
 /* A new connection (f) took over the tuple of old, written out at now_ns:
  * note what time_wait_reuse needs. */
 void ts_detect_reuse(struct ts_flow_table *ft, struct ts_flow *f, const struct ts_flow *old,

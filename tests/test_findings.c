@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect.h"
 #include "support.h"
 
 static json_object *run(const char *capture)
@@ -276,4 +277,23 @@ Test(findings, bad_handshake_ack)
     cr_expect_eq(num(a, "ack"), 1313821753);
     cr_expect_eq(num(a, "packet"), 3);
     json_object_put(doc);
+}
+
+/* Every packet runs the short list of segment hooks, not the whole table of
+ * detectors: the list must hold exactly the detectors that have one, in
+ * the table's order. */
+Test(findings, every_segment_hook_runs)
+{
+    const struct ts_detector *const *hooks;
+    size_t n = ts_detect_hooks(&hooks), k = 0;
+    for (int kind = 0; kind < TS_AN_COUNT; kind++) {
+        const struct ts_detector *d = ts_detector(kind);
+        cr_assert_not_null(d);
+        if (!d->segment)
+            continue;
+        cr_assert_lt(k, n, "detector %d has a hook the list lacks", kind);
+        cr_expect_eq(hooks[k], d, "hook %zu is not detector %d", k, kind);
+        k++;
+    }
+    cr_expect_eq(k, n, "the list has hooks no detector has");
 }
