@@ -166,6 +166,7 @@ def syn_packet(src, dst, sport, dport, seq, ipid):
 def run_flood(a):
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     rnd = random.Random()
+    log("first SYN to", a.dst)  # test_live times the alert from this line
     for i in range(a.count):
         pkt = syn_packet(a.src, a.dst, a.sport_base + i, a.dport, rnd.getrandbits(32), i + 1)
         s.sendto(pkt, (a.dst, 0))
