@@ -120,7 +120,9 @@ int ts_analyzer_new(struct ts_analyzer **out, const struct ts_config *cfg, int d
         if (margin > cfg->memcap / 4)
             margin = cfg->memcap / 4;
         uint64_t left = cfg->memcap > sf_bytes + margin ? cfg->memcap - sf_bytes - margin : 0;
-        max_bytes = left > TS_FT_FLOW_COST ? left : TS_FT_FLOW_COST; /* room for one */
+        /* room for one flow with its side blocks, at least */
+        uint64_t one = TS_FT_FLOW_COST + sizeof(struct ts_queues) + sizeof(struct ts_flow_extra);
+        max_bytes = left > one ? left : one;
     }
     if (ts_flow_table_init(&a->ft, cfg->max_flows, max_bytes, cfg->seed, errbuf, errlen) < 0) {
         ts_sf_free(a->sf);
@@ -343,7 +345,7 @@ static void finish_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
 /* When f, last active at last_ns, is due in a class with this timeout. */
 static int64_t due_at(int64_t last_ns, int64_t timeout)
 {
-    return timeout > INT64_MAX - last_ns ? INT64_MAX : last_ns + timeout;
+    return last_ns > INT64_MAX - timeout ? INT64_MAX : last_ns + timeout; /* timeout >= 0 */
 }
 
 /* The earliest time a head of a timer list is due, or INT64_MAX. */
@@ -377,14 +379,23 @@ static void expire(struct ts_analyzer *a, int64_t now)
     a->due_ns = heads_due(a);
 }
 
-static bool evict_one(struct ts_analyzer *a, int64_t now)
+/* Write out the least recently active flow, of an unfinished handshake
+ * first, then of a closed connection, then any; never keep, the flow of the
+ * packet at hand. */
+static bool evict_one(struct ts_analyzer *a, int64_t now, const struct ts_flow *keep)
 {
     static const enum ts_timer_class order[] = {TS_TIMER_HANDSHAKE, TS_TIMER_CLOSED,
                                                 TS_TIMER_ACTIVE};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         struct ts_flow *f = ts_flow_table_oldest(&a->ft, order[i]);
+        if (f && f == keep)
+            f = ts_flow_table_newer(&a->ft, f);
         if (f) {
+            /* its last transitions are not the current packet's */
+            bool tracing = a->tracing;
+            a->tracing = false;
             finish_flow(a, f, now, TS_FINISH_EVICTED);
+            a->tracing = tracing;
             return true;
         }
     }
@@ -453,7 +464,7 @@ static struct ts_flow *new_flow(struct ts_analyzer *a, const struct ts_flow_key 
                                 const struct ts_tcp *tcp, int64_t ts)
 {
     struct ts_flow *f = ts_flow_table_insert(&a->ft, key, hash);
-    while (!f && evict_one(a, ts))
+    while (!f && evict_one(a, ts, NULL))
         f = ts_flow_table_insert(&a->ft, key, hash);
     if (!f)
         return NULL;
@@ -696,7 +707,9 @@ static void synflood_steps(struct ts_analyzer *a, struct ts_flow *f, int s,
     }
 }
 
-static void track(struct ts_analyzer *a, const struct decoded *d, int64_t ts, uint64_t pkt)
+/* The flow the packet belongs to (NULL when no record could be had). */
+static struct ts_flow *track(struct ts_analyzer *a, const struct decoded *d, int64_t ts,
+                             uint64_t pkt)
 {
     const struct ts_ip *ip = &d->ip;
     const struct ts_tcp *tcp = &d->tcp;
@@ -715,14 +728,14 @@ static void track(struct ts_analyzer *a, const struct decoded *d, int64_t ts, ui
             finish_flow(a, f, ts, TS_FINISH_REUSED);
             f = new_flow(a, key, hash, src_is_a, ip, tcp, ts);
             if (!f)
-                return;
+                return NULL;
             ts_detect_reuse(&a->ft, f, &a->reused, ts, 2 * a->cfg.msl_ns);
         }
     }
     if (!f) {
         f = new_flow(a, key, hash, src_is_a, ip, tcp, ts);
         if (!f)
-            return;
+            return NULL;
     }
     int s = (src_is_a == (bool)f->client_is_a) ? TS_CLIENT : TS_SERVER;
     if (a->tracing) {
@@ -735,15 +748,7 @@ static void track(struct ts_analyzer *a, const struct decoded *d, int64_t ts, ui
     if (ts > f->last_ns)
         f->last_ns = ts;
     ts_flow_table_touch(&a->ft, f, timer_class_of(f));
-    /* side blocks taken for this packet may have gone past the memcap */
-    while (ts_flow_table_over(&a->ft) && evict_one(a, ts))
-        ;
-    /* a new head may be due earlier (time in a capture can run backwards) */
-    if (a->ft.head_moved) {
-        int64_t due = heads_due(a);
-        if (due < a->due_ns)
-            a->due_ns = due;
-    }
+    return f;
 }
 
 /* ----------------------------------------------------------------- packets */
@@ -809,8 +814,18 @@ int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data
     memset(&a->trace, 0, offsetof(struct ts_packet_trace, trans));
     a->trace.pkt = pkt;
     a->trace.ts_ns = ts_ns;
-    track(a, &d, ts_ns, pkt);
+    struct ts_flow *f = track(a, &d, ts_ns, pkt);
     a->tracing = false;
+    /* Side blocks taken for this packet may have gone past the memcap: make
+     * room, but not by writing out the flow the packet belongs to. */
+    while (ts_flow_table_over(&a->ft) && evict_one(a, ts_ns, f))
+        ;
+    /* a new head may be due earlier (time in a capture can run backwards) */
+    if (a->ft.head_moved) {
+        int64_t due = heads_due(a);
+        if (due < a->due_ns)
+            a->due_ns = due;
+    }
     return a->trace.flow ? 1 : 0;
 }
 

@@ -274,6 +274,11 @@ struct ts_flow *ts_flow_table_oldest(struct ts_flow_table *t, enum ts_timer_clas
     return t->timer_head[cls] ? at(t, t->timer_head[cls]) : NULL;
 }
 
+struct ts_flow *ts_flow_table_newer(struct ts_flow_table *t, const struct ts_flow *f)
+{
+    return f->timer_class != TS_TIMER_NONE && f->timer_next ? at(t, f->timer_next) : NULL;
+}
+
 struct ts_flow *ts_flow_table_next(struct ts_flow_table *t, uint32_t *cursor)
 {
     while (*cursor < t->allocated) {

@@ -86,6 +86,8 @@ uint64_t ts_flow_table_bytes(const struct ts_flow_table *t);
 void ts_flow_table_touch(struct ts_flow_table *t, struct ts_flow *f, enum ts_timer_class cls);
 /* The least recently active flow of a class, or NULL. */
 struct ts_flow *ts_flow_table_oldest(struct ts_flow_table *t, enum ts_timer_class cls);
+/* The flow after f in its timer list (active more recently), or NULL. */
+struct ts_flow *ts_flow_table_newer(struct ts_flow_table *t, const struct ts_flow *f);
 
 /* The longest hash chain (for tests of the hash's spread). */
 uint32_t ts_flow_table_longest_chain(const struct ts_flow_table *t);
