@@ -376,9 +376,11 @@ int ts_capture_next(struct ts_capture *c, struct ts_capture_packet *p, char *err
             if (poll(&pfd, 1, 100) > 0)
                 r = pcap_next_ex(c->pcap, &h, &data);
         }
-        if (r != 1 || c->live)
+        if (r != 1)
             break;
         c->records++;
+        if (c->live)
+            break;
         /* libpcap cuts a record longer than the snapshot length and skips
          * the rest unseen: after one that may have been cut, the offset of
          * the next is not known */
