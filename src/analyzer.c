@@ -7,8 +7,10 @@
  *
  * Time is packet time only. Flows are finished when a new connection reuses
  * their tuple, when their timer class's timeout passes (lazy expiry at the
- * head of each timer list), when the table is full (eviction, half-open
- * flows first), or when the capture ends.
+ * head of each timer list, skipped until a head can be due), when the table
+ * is full (eviction, half-open flows first; the records and their side
+ * blocks count against the memcap, and a packet never evicts its own flow),
+ * or when the capture ends.
  */
 #include "tcpstates.h"
 
