@@ -58,9 +58,3 @@ void ts_block_pool_put(struct ts_block_pool *p, void *block)
     p->free_head = block;
     p->in_use--;
 }
-
-uint64_t ts_block_pool_bytes(const struct ts_block_pool *p)
-{
-    uint64_t blocks = TS_BP_FIRST * ((1ull << p->nchunks) - 1u);
-    return blocks * p->size;
-}

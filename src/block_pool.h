@@ -26,7 +26,5 @@ void ts_block_pool_free(struct ts_block_pool *p);
 /* A zeroed block, or NULL when memory ran out. */
 void *ts_block_pool_get(struct ts_block_pool *p);
 void ts_block_pool_put(struct ts_block_pool *p, void *block);
-/* Bytes of the chunks allocated. */
-uint64_t ts_block_pool_bytes(const struct ts_block_pool *p);
 
 #endif
