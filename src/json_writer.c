@@ -137,9 +137,74 @@ static void put_digits(char *out, uint64_t v, unsigned n)
 
 size_t ts_jw_u64_text(char *out, uint64_t v)
 {
+    if (v < 10) { /* most counts in a report are small */
+        *out = (char)('0' + v);
+        return 1;
+    }
+    if (v < 100) {
+        memcpy(out, digit_pairs + 2 * v, 2);
+        return 2;
+    }
     unsigned n = digits(v);
     put_digits(out, v, n);
     return n;
+}
+
+/* ---- text into reserved room ---------------------------------------------- */
+
+char *ts_jw_put_u64(char *o, uint64_t v)
+{
+    return o + ts_jw_u64_text(o, v);
+}
+
+char *ts_jw_put_i64(char *o, int64_t v)
+{
+    uint64_t mag = (uint64_t)v;
+    if (v < 0) {
+        *o++ = '-';
+        mag = (uint64_t)0 - mag;
+    }
+    return o + ts_jw_u64_text(o, mag);
+}
+
+/* Rounded to the microsecond, halves away from zero. */
+char *ts_jw_put_time(char *o, int64_t ns)
+{
+    /* in unsigned: INT64_MIN's magnitude has no int64_t */
+    uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+    mag = (mag + 500) / 1000;
+    if (ns < 0 && mag)
+        *o++ = '-';
+    o += ts_jw_u64_text(o, mag / 1000000);
+    *o++ = '.';
+    unsigned frac = (unsigned)(mag % 1000000);
+    memcpy(o, digit_pairs + 2 * (frac / 10000), 2);
+    memcpy(o + 2, digit_pairs + 2 * (frac / 100 % 100), 2);
+    memcpy(o + 4, digit_pairs + 2 * (frac % 100), 2);
+    return o + 6;
+}
+
+char *ts_jw_put_str(char *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    *o++ = '"';
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    for (; p < end; p++) {
+        unsigned char c = *p;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+        } else if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else {
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4];
+            o[5] = hex[c & 15];
+            o += 6;
+        }
+    }
+    *o++ = '"';
+    return o;
 }
 
 /* ---- values -------------------------------------------------------------- */
@@ -186,47 +251,21 @@ void ts_jw_arr_end(struct ts_jw *w)
 
 void ts_jw_str_k(struct ts_jw *w, const char *key, size_t klen, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
     if (!s) {
         ts_jw_null_k(w, key, klen);
         return;
     }
     /* at most six characters (\u00XX) for each one, and the quotes */
     char *o = lead(w, key, klen, 6 * n + 2);
-    if (!o)
-        return;
-    *o++ = '"';
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
-    for (; p < end; p++) {
-        unsigned char c = *p;
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            *o++ = (char)c;
-        } else if (c == '"' || c == '\\') {
-            *o++ = '\\';
-            *o++ = (char)c;
-        } else {
-            memcpy(o, "\\u00", 4);
-            o[4] = hex[c >> 4];
-            o[5] = hex[c & 15];
-            o += 6;
-        }
-    }
-    *o++ = '"';
-    done(w, o);
+    if (o)
+        done(w, ts_jw_put_str(o, s, n));
 }
 
 void ts_jw_int_k(struct ts_jw *w, const char *key, size_t klen, int64_t v)
 {
     char *o = lead(w, key, klen, 20);
-    if (!o)
-        return;
-    uint64_t mag = (uint64_t)v;
-    if (v < 0) {
-        *o++ = '-';
-        mag = (uint64_t)0 - mag;
-    }
-    o += ts_jw_u64_text(o, mag);
-    done(w, o);
+    if (o)
+        done(w, ts_jw_put_i64(o, v));
 }
 
 void ts_jw_bool_k(struct ts_jw *w, const char *key, size_t klen, bool v)
@@ -253,25 +292,11 @@ void ts_jw_null_k(struct ts_jw *w, const char *key, size_t klen)
     done(w, o + 4);
 }
 
-/* Rounded to the microsecond, halves away from zero. */
 void ts_jw_time_k(struct ts_jw *w, const char *key, size_t klen, int64_t ns)
 {
     char *o = lead(w, key, klen, 28);
-    if (!o)
-        return;
-    int64_t us = ns >= 0 ? (ns + 500) / 1000 : (ns - 500) / 1000;
-    uint64_t mag = (uint64_t)us;
-    if (us < 0) {
-        *o++ = '-';
-        mag = (uint64_t)0 - mag;
-    }
-    o += ts_jw_u64_text(o, mag / 1000000);
-    *o++ = '.';
-    unsigned frac = (unsigned)(mag % 1000000);
-    memcpy(o, digit_pairs + 2 * (frac / 10000), 2);
-    memcpy(o + 2, digit_pairs + 2 * (frac / 100 % 100), 2);
-    memcpy(o + 4, digit_pairs + 2 * (frac % 100), 2);
-    done(w, o + 6);
+    if (o)
+        done(w, ts_jw_put_time(o, ns));
 }
 
 void ts_jw_raw_n(struct ts_jw *w, const char *s, size_t n)

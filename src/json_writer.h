@@ -48,6 +48,23 @@ void ts_jw_commit(struct ts_jw *w, char *end);
  * text report prints its numbers with it too. */
 size_t ts_jw_u64_text(char *out, uint64_t v);
 
+/* Writing into reserved room, for text whose greatest length is known (a
+ * flow's object): no checks, each returns where the text now ends. What
+ * they write is what the calls above write for the same value. */
+char *ts_jw_put_u64(char *o, uint64_t v);              /* at most 20 */
+char *ts_jw_put_i64(char *o, int64_t v);               /* at most 20 */
+char *ts_jw_put_time(char *o, int64_t ns);             /* at most 28 */
+char *ts_jw_put_str(char *o, const char *s, size_t n); /* quoted, at most 6 * n + 2 */
+
+static inline char *ts_jw_put(char *o, const char *s, size_t n)
+{
+    memcpy(o, s, n);
+    return o + n;
+}
+
+/* a string literal, its length known to the compiler */
+#define TS_JW_LIT(o, lit) ts_jw_put((o), "" lit, sizeof(lit) - 1)
+
 static inline size_t ts_jw_klen(const char *key)
 {
     return key ? strlen(key) : 0;

@@ -47,111 +47,181 @@ static void flow_done(struct ts_report_json *r)
     r->w.comma = false;
 }
 
-static void endpoint_json(struct ts_jw *w, const char *key, const struct ts_flow *f, int idx)
+/* A flow is written straight into room reserved for the most its parts can
+ * take (json_writer.h's put calls): a flow has no text of unknown length.
+ * Names (states, sides, findings) are the program's own words, with nothing
+ * in them to escape. */
+#define ENDPOINT_MAX 512  /* keys ~130, address <= 63, numbers <= 9 x 20 */
+#define FLOW_REST_MAX 768 /* keys ~200, 4 times, names, history <= 6 * 24 + 2 */
+#define ANOMALY_MAX 1024  /* keys ~200, 8 numbers, 2 times, gaps 6 x 29 */
+
+/* s NULL: null */
+static char *name_text(char *o, const char *s)
+{
+    if (!s)
+        return TS_JW_LIT(o, "null");
+    size_t n = strlen(s);
+    *o++ = '"';
+    o = ts_jw_put(o, s, n);
+    *o++ = '"';
+    return o;
+}
+
+static char *endpoint_json(char *o, const struct ts_flow *f, int idx)
 {
     const struct ts_endpoint *ep = &f->ep[idx];
-    char ip[64];
-    size_t iplen = ts_report_addr(ts_flow_addr(f, idx), f->key.family, ip, sizeof ip);
-    ts_jw_obj(w, key);
-    ts_jw_strn(w, "ip", ip, iplen);
-    ts_jw_int(w, "port", ts_flow_port(f, idx));
-    ts_jw_str(w, "state", ts_state_name(ts_flow_final_state(f, idx)));
+    o = TS_JW_LIT(o, "{\"ip\":\"");
+    o += ts_report_addr(ts_flow_addr(f, idx), f->key.family, o, 64);
+    o = TS_JW_LIT(o, "\",\"port\":");
+    o = ts_jw_put_u64(o, ts_flow_port(f, idx));
+    o = TS_JW_LIT(o, ",\"state\":");
+    o = name_text(o, ts_state_name(ts_flow_final_state(f, idx)));
+    o = TS_JW_LIT(o, ",\"isn\":");
     if (ep->flags & TS_EP_ISN)
-        ts_jw_int(w, "isn", ep->isn);
+        o = ts_jw_put_u64(o, ep->isn);
     else
-        ts_jw_null(w, "isn");
-    ts_jw_int(w, "packets", ep->packets);
-    ts_jw_int(w, "bytes", (int64_t)ep->bytes);
-    ts_jw_int(w, "syn", ep->syn);
-    ts_jw_int(w, "fin", ep->fin);
-    ts_jw_int(w, "rst", ep->rst);
-    ts_jw_int(w, "retransmits", ep->retransmits);
-    if (ep->mss)
-        ts_jw_int(w, "mss", ep->mss);
-    if (ep->flags & TS_EP_WSCALE)
-        ts_jw_int(w, "wscale", ep->wscale);
-    ts_jw_obj_end(w);
+        o = TS_JW_LIT(o, "null");
+    o = TS_JW_LIT(o, ",\"packets\":");
+    o = ts_jw_put_u64(o, ep->packets);
+    o = TS_JW_LIT(o, ",\"bytes\":");
+    o = ts_jw_put_i64(o, (int64_t)ep->bytes);
+    o = TS_JW_LIT(o, ",\"syn\":");
+    o = ts_jw_put_u64(o, ep->syn);
+    o = TS_JW_LIT(o, ",\"fin\":");
+    o = ts_jw_put_u64(o, ep->fin);
+    o = TS_JW_LIT(o, ",\"rst\":");
+    o = ts_jw_put_u64(o, ep->rst);
+    o = TS_JW_LIT(o, ",\"retransmits\":");
+    o = ts_jw_put_u64(o, ep->retransmits);
+    if (ep->mss) {
+        o = TS_JW_LIT(o, ",\"mss\":");
+        o = ts_jw_put_u64(o, ep->mss);
+    }
+    if (ep->flags & TS_EP_WSCALE) {
+        o = TS_JW_LIT(o, ",\"wscale\":");
+        o = ts_jw_put_u64(o, ep->wscale);
+    }
+    *o++ = '}';
+    return o;
 }
 
 /* A finding with its evidence; keys appear when the finding has them. */
-static void anomaly_json(struct ts_jw *w, const struct ts_anomaly *an)
+static char *anomaly_json(char *o, const struct ts_anomaly *an)
 {
-    ts_jw_obj(w, NULL);
-    ts_jw_str(w, "name", ts_anomaly_name(an->kind));
+    o = TS_JW_LIT(o, "{\"name\":");
+    o = name_text(o, ts_anomaly_name(an->kind));
     const char *side = ts_report_side(an->side);
-    if (side)
-        ts_jw_str(w, "side", side);
-    if (an->since_ns)
-        ts_jw_time(w, "since", an->since_ns);
-    if (an->duration_ns >= 0)
-        ts_jw_time(w, "duration", an->duration_ns);
+    if (side) {
+        o = TS_JW_LIT(o, ",\"side\":");
+        o = name_text(o, side);
+    }
+    if (an->since_ns) {
+        o = TS_JW_LIT(o, ",\"since\":");
+        o = ts_jw_put_time(o, an->since_ns);
+    }
+    if (an->duration_ns >= 0) {
+        o = TS_JW_LIT(o, ",\"duration\":");
+        o = ts_jw_put_time(o, an->duration_ns);
+    }
     if (an->kind == TS_AN_HALF_OPEN) {
-        ts_jw_int(w, "synacks", an->count);
-        ts_jw_int(w, "synack_retransmits", an->count ? an->count - 1 : 0);
+        o = TS_JW_LIT(o, ",\"synacks\":");
+        o = ts_jw_put_u64(o, an->count);
+        o = TS_JW_LIT(o, ",\"synack_retransmits\":");
+        o = ts_jw_put_u64(o, an->count ? an->count - 1 : 0);
     } else if (an->kind == TS_AN_SYN_UNANSWERED || an->kind == TS_AN_SYN_RETRANSMIT) {
-        ts_jw_int(w, "syns", an->count);
+        o = TS_JW_LIT(o, ",\"syns\":");
+        o = ts_jw_put_u64(o, an->count);
     } else if (an->kind == TS_AN_RST_OUT_OF_WINDOW) {
-        ts_jw_int(w, "rsts", an->count);
+        o = TS_JW_LIT(o, ",\"rsts\":");
+        o = ts_jw_put_u64(o, an->count);
     }
     if (an->ngaps) {
-        ts_jw_arr(w, "gaps");
-        for (unsigned i = 0; i < an->ngaps; i++)
-            ts_jw_time(w, NULL, (int64_t)an->gaps_ms[i] * 1000000);
-        ts_jw_arr_end(w);
+        o = TS_JW_LIT(o, ",\"gaps\":[");
+        for (unsigned i = 0; i < an->ngaps; i++) {
+            if (i)
+                *o++ = ',';
+            o = ts_jw_put_time(o, (int64_t)an->gaps_ms[i] * 1000000);
+        }
+        *o++ = ']';
     }
     if (an->kind == TS_AN_BAD_ACK) {
-        ts_jw_int(w, "expected_ack", an->expected);
-        ts_jw_int(w, "ack", an->got);
+        o = TS_JW_LIT(o, ",\"expected_ack\":");
+        o = ts_jw_put_u64(o, an->expected);
+        o = TS_JW_LIT(o, ",\"ack\":");
+        o = ts_jw_put_u64(o, an->got);
     }
-    if (an->kind == TS_AN_TIME_WAIT_REUSE)
-        ts_jw_int(w, "previous_flow", (int64_t)an->other_flow);
+    if (an->kind == TS_AN_TIME_WAIT_REUSE) {
+        o = TS_JW_LIT(o, ",\"previous_flow\":");
+        o = ts_jw_put_i64(o, (int64_t)an->other_flow);
+    }
     const char *how = ts_report_missing_fin_how(an->how);
-    if (how)
-        ts_jw_str(w, "ended_by", how);
-    if (an->pkt)
-        ts_jw_int(w, "packet", (int64_t)an->pkt);
+    if (how) {
+        o = TS_JW_LIT(o, ",\"ended_by\":");
+        o = name_text(o, how);
+    }
+    if (an->pkt) {
+        o = TS_JW_LIT(o, ",\"packet\":");
+        o = ts_jw_put_i64(o, (int64_t)an->pkt);
+    }
     if (an->kind == TS_AN_HALF_OPEN || an->kind == TS_AN_SYN_UNANSWERED ||
         an->kind == TS_AN_FIN_WAIT_2_ORPHAN || an->kind == TS_AN_MISSING_FIN)
-        ts_jw_bool(w, "until_capture_end", an->until_end);
-    ts_jw_obj_end(w);
+        o = an->until_end ? TS_JW_LIT(o, ",\"until_capture_end\":true")
+                          : TS_JW_LIT(o, ",\"until_capture_end\":false");
+    *o++ = '}';
+    return o;
 }
 
 static void flow_json(const struct ts_report_json *r, struct ts_jw *w, const struct ts_flow *f)
 {
-    ts_jw_obj(w, NULL);
-    if (r->ndjson)
-        ts_jw_str(w, "event_type", "flow");
-    ts_jw_int(w, "id", (int64_t)f->id);
-    endpoint_json(w, "client", f, TS_CLIENT);
-    endpoint_json(w, "server", f, TS_SERVER);
-    ts_jw_time(w, "first_ts", f->first_ns);
-    ts_jw_time(w, "last_ts", f->last_ns);
-    ts_jw_time(w, "duration", f->last_ns - f->first_ns);
+    char *o = ts_jw_reserve(w, 1 + 64 + 2 * ENDPOINT_MAX + FLOW_REST_MAX);
+    if (!o)
+        return;
+    if (w->comma)
+        *o++ = ',';
+    o = r->ndjson ? TS_JW_LIT(o, "{\"event_type\":\"flow\",\"id\":") : TS_JW_LIT(o, "{\"id\":");
+    o = ts_jw_put_i64(o, (int64_t)f->id);
+    o = TS_JW_LIT(o, ",\"client\":");
+    o = endpoint_json(o, f, TS_CLIENT);
+    o = TS_JW_LIT(o, ",\"server\":");
+    o = endpoint_json(o, f, TS_SERVER);
+    o = TS_JW_LIT(o, ",\"first_ts\":");
+    o = ts_jw_put_time(o, f->first_ns);
+    o = TS_JW_LIT(o, ",\"last_ts\":");
+    o = ts_jw_put_time(o, f->last_ns);
+    o = TS_JW_LIT(o, ",\"duration\":");
+    o = ts_jw_put_time(o, f->last_ns - f->first_ns);
 
-    ts_jw_obj(w, "handshake");
     bool complete = f->flags & TS_FLOW_HS_COMPLETE;
-    ts_jw_bool(w, "complete", complete);
+    o = complete ? TS_JW_LIT(o, ",\"handshake\":{\"complete\":true,\"rtt\":")
+                 : TS_JW_LIT(o, ",\"handshake\":{\"complete\":false,\"rtt\":");
     if (complete && f->syn_ns && f->hs_ack_ns >= f->syn_ns)
-        ts_jw_time(w, "rtt", f->hs_ack_ns - f->syn_ns);
+        o = ts_jw_put_time(o, f->hs_ack_ns - f->syn_ns);
     else
-        ts_jw_null(w, "rtt");
-    ts_jw_obj_end(w);
+        o = TS_JW_LIT(o, "null");
+    o = TS_JW_LIT(o, "},\"close\":{\"by\":");
+    o = name_text(o, ts_report_close_by(f->close_by));
+    o = TS_JW_LIT(o, ",\"how\":");
+    o = name_text(o, ts_report_close_how(f->close_how));
+    o = TS_JW_LIT(o, "},\"conn_state\":");
+    o = name_text(o, ts_zeek_state_name(ts_zeek_conn_state(&f->zeek, f->ep[0].bytes,
+                                                           f->ep[1].bytes)));
+    o = TS_JW_LIT(o, ",\"history\":");
+    o = ts_jw_put_str(o, f->zeek.hist, strnlen(f->zeek.hist, TS_ZEEK_HISTORY_MAX));
+    o = TS_JW_LIT(o, ",\"anomalies\":[");
+    ts_jw_commit(w, o);
 
-    ts_jw_obj(w, "close");
-    ts_jw_str(w, "by", ts_report_close_by(f->close_by));
-    ts_jw_str(w, "how", ts_report_close_how(f->close_how));
-    ts_jw_obj_end(w);
-
-    ts_jw_str(w, "conn_state",
-              ts_zeek_state_name(ts_zeek_conn_state(&f->zeek, f->ep[0].bytes, f->ep[1].bytes)));
-    ts_jw_str(w, "history", f->zeek.hist);
-
-    ts_jw_arr(w, "anomalies");
     struct ts_anomaly found[TS_AN_COUNT];
     int n = ts_flow_anomalies(f, &r->dc, found, TS_AN_COUNT);
-    for (int i = 0; i < n; i++)
-        anomaly_json(w, &found[i]);
-    ts_jw_arr_end(w);
+    for (int i = 0; i < n; i++) {
+        o = ts_jw_reserve(w, 1 + ANOMALY_MAX);
+        if (!o)
+            return;
+        if (i)
+            *o++ = ',';
+        ts_jw_commit(w, anomaly_json(o, &found[i]));
+    }
+    ts_jw_raw(w, "]");
+    w->comma = true;
 
     if (r->timeline) {
         ts_jw_arr(w, "transitions");

@@ -379,3 +379,27 @@ Test(json, grows)
     cr_assert_str_eq(w.buf, want);
     ts_jw_free(&w);
 }
+
+/* The put calls write into room reserved by their stated most: the longest
+ * values stay inside it (a guard byte after it is untouched). */
+Test(json, put_stays_in_its_room)
+{
+    char buf[6 * 32 + 2 + 1];
+    memset(buf, '#', sizeof buf);
+    cr_assert_eq(ts_jw_put_u64(buf, UINT64_MAX) - buf, 20);
+    cr_assert_eq(memcmp(buf, "18446744073709551615", 20), 0);
+    cr_assert_eq(ts_jw_put_i64(buf, INT64_MIN) - buf, 20);
+    cr_assert_eq(memcmp(buf, "-9223372036854775808", 20), 0);
+    char *end = ts_jw_put_time(buf, INT64_MIN);
+    cr_assert_leq(end - buf, 28);
+    *end = '\0';
+    cr_assert_str_eq(buf, "-9223372036.854776");
+    memset(buf, '#', sizeof buf);
+    char ctl[32];
+    memset(ctl, 0x01, sizeof ctl);
+    end = ts_jw_put_str(buf, ctl, sizeof ctl);
+    cr_assert_eq(end - buf, 6 * 32 + 2);
+    cr_assert_eq(buf[6 * 32 + 2], '#');
+    cr_assert_eq(memcmp(buf, "\"\\u0001\\u0001", 13), 0);
+    cr_assert_eq(buf[6 * 32 + 1], '"');
+}
