@@ -49,7 +49,8 @@ struct ts_report_options {
 int ts_report_open(struct ts_report **out, FILE *fp, const struct ts_report_options *ro,
                    char *errbuf, size_t errlen);
 /* Finished flows (what ts_analyzer_take_done gives), in order; formatted
- * on two cores when they are many, with the same bytes. */
+ * on two cores when they are many, and while a file is read by a writer
+ * thread (JSON, without --timeline), with the same bytes. */
 void ts_report_flows(struct ts_report *r, const struct ts_flow *const *flows, size_t n);
 /* An alert event: written at once in NDJSON, kept (its latest event) for the
  * document, the text table, --check and --metrics. */

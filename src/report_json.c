@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "json_writer.h"
+#include "report_async.h"
 #include "report_pool.h"
 #include "zeek_conn.h"
 
@@ -23,13 +24,17 @@ struct ts_report_json {
     bool live;           /* flush every event */
     uint64_t nflows;
     struct ts_jw w;
+    struct ts_async *async; /* the writer thread of a file's flows, once started */
+    bool async_failed;      /* it could not be started: this thread writes */
 };
 
 #define WRITE_AT (64 * 1024)
 
-/* Write out what the buffer holds. */
+/* Write out what the buffer holds, after the flows the writer thread has. */
 static void emit(struct ts_report_json *r)
 {
+    if (r->async)
+        ts_async_sync(r->async);
     if (r->w.len) /* nothing built yet: no buffer either */
         fwrite(r->w.buf, 1, r->w.len, r->fp);
     ts_jw_reset(&r->w);
@@ -324,6 +329,25 @@ static void one_flow(struct ts_report_json *r, const struct ts_flow *f)
     flow_done(r);
 }
 
+static void async_text(void *ctx, struct ts_jw *w, const struct ts_flow *f, uint64_t number)
+{
+    flow_text(ctx, w, f, number);
+}
+
+/* Flows that finish while a file is read go to a writer thread (its
+ * copies do not carry --timeline transitions: those are written here). */
+static bool use_async(struct ts_report_json *r)
+{
+    if (r->live || r->timeline)
+        return false;
+    if (!r->async && !r->async_failed) {
+        emit(r); /* what is buffered goes first */
+        r->async = ts_async_start(async_text, r, r->fp);
+        r->async_failed = !r->async;
+    }
+    return r->async != NULL;
+}
+
 /* Below this many flows at once, one thread writes them (a thread's start
  * costs more than it saves); chunks of CHUNK flows go to the two threads. */
 #define PARALLEL_FROM 2048
@@ -351,6 +375,11 @@ void ts_report_json_flows(struct ts_report_json *r, const struct ts_flow *const 
             r->nflows += n;
             return;
         }
+    }
+    if (use_async(r)) {
+        for (size_t i = 0; i < n; i++)
+            ts_async_flow(r->async, flows[i], r->nflows++);
+        return;
     }
     for (size_t i = 0; i < n; i++)
         one_flow(r, flows[i]);
@@ -464,12 +493,15 @@ void ts_report_json_close(struct ts_report_json *r, const struct ts_report_input
     }
     emit(r);
     fflush(r->fp);
+    ts_async_stop(r->async);
     ts_jw_free(w);
     free(r);
 }
 
 void ts_report_json_set_live(struct ts_report_json *r, bool on)
 {
+    if (on && r->async)
+        ts_async_sync(r->async);
     if (on && r->w.len) { /* what was held back goes out before the first live event */
         emit(r);
         fflush(r->fp);

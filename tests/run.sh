@@ -1,7 +1,7 @@
 #!/bin/sh
 # The whole test suite: builds tcpstates twice (optimised, and with
 # AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test in each,
-# runs the report's helper thread under ThreadSanitizer, then runs each
+# runs the report's helper threads under ThreadSanitizer, then runs each
 # libFuzzer target for a minute.
 set -eu
 cd "$(dirname "$0")/.."
@@ -15,8 +15,9 @@ for variant in release sanitize; do
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --test-dir "$dir" --output-on-failure
 done
-# The report's helper thread (report_pool.c) under ThreadSanitizer: captures
-# in which thousands of flows finish at once, in each output format.
+# The report's helper threads under ThreadSanitizer: captures in which
+# thousands of flows finish at once (report_pool.c) and flows finish all
+# through the capture (report_async.c), in each output format.
 echo "== ThreadSanitizer (the report on two cores)"
 cmake -S . -B build-test-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTS_TESTS=OFF \
     -DCMAKE_C_COMPILER=clang -DCMAKE_C_FLAGS=-fsanitize=thread \
