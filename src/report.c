@@ -49,8 +49,7 @@ void ts_report_flows(struct ts_report *r, const struct ts_flow *const *flows, si
     if (r->o.alerts_only || r->o.check)
         return;
     if (r->text) {
-        for (size_t i = 0; i < n; i++)
-            ts_report_text_flow(r->text, flows[i]);
+        ts_report_text_flows(r->text, flows, n);
     } else {
         ts_report_json_flows(r->json, flows, n);
     }

@@ -88,7 +88,8 @@ void ts_report_json_set_live(struct ts_report_json *r, bool on);
 struct ts_report_text;
 struct ts_report_text *ts_report_text_open(FILE *fp, bool timeline,
                                            const struct ts_detect_config *dc);
-void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f);
+void ts_report_text_flows(struct ts_report_text *r, const struct ts_flow *const *flows,
+                          size_t n);
 void ts_report_text_trace(struct ts_report_text *r, const struct ts_packet_trace *t);
 void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input *in,
                           const struct ts_summary *s, const struct ts_alert *alerts,

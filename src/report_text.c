@@ -9,8 +9,12 @@
 #include "json_writer.h"
 #include "zeek_conn.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "report_async.h"
+#include "report_pool.h"
 
 struct ts_report_text {
     FILE *fp;
@@ -23,7 +27,16 @@ struct ts_report_text {
     bool finishing; /* the final report: rows are printed */
     uint64_t nflows;
     struct ts_jw row; /* a row or a packet's line, reused */
+    struct ts_async *async; /* the writer thread of a file's rows, once started */
+    bool async_failed;      /* it could not be started: this thread writes */
 };
+
+/* What the writer thread holds is written before anything else. */
+static void sync_writer(struct ts_report_text *r)
+{
+    if (r->async)
+        ts_async_sync(r->async);
+}
 
 struct ts_report_text *ts_report_text_open(FILE *fp, bool timeline,
                                            const struct ts_detect_config *dc)
@@ -111,9 +124,26 @@ static void header(struct ts_report_text *r)
             "DURATION", "NOTES");
 }
 
+/* printf into w */
+static void jw_printf(struct ts_jw *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *o = ts_jw_reserve(w, 256);
+    int n = o ? vsnprintf(o, 257, fmt, ap) : -1;
+    va_end(ap);
+    if (n > 256) { /* longer than the usual room: again with room for all */
+        va_start(ap, fmt);
+        o = ts_jw_reserve(w, (size_t)n);
+        n = o ? vsnprintf(o, (size_t)n + 1, fmt, ap) : -1;
+        va_end(ap);
+    }
+    if (n > 0)
+        ts_jw_commit(w, o + n);
+}
+
 /* One line under the row: the finding in words, with its evidence. */
-static void finding_text(struct ts_report_text *r, const struct ts_flow *f,
-                         const struct ts_anomaly *a)
+static void finding_text(struct ts_jw *o, const struct ts_flow *f, const struct ts_anomaly *a)
 {
     const char *side = ts_report_side(a->side);
     char since[32] = "", dur[32] = "";
@@ -121,64 +151,59 @@ static void finding_text(struct ts_report_text *r, const struct ts_flow *f,
         ts_report_seconds(a->since_ns - f->first_ns, since);
     if (a->duration_ns >= 0)
         ts_report_seconds(a->duration_ns, dur);
-    FILE *o = r->fp;
-    fprintf(o, "%7s-> %s:", "", ts_anomaly_name(a->kind));
+    jw_printf(o, "%7s-> %s:", "", ts_anomaly_name(a->kind));
     switch (a->kind) {
     case TS_AN_HALF_OPEN:
-        fprintf(o, " the server sent %u SYN-ACK(s) and the final ACK never came; SYN_RCVD for %s s",
+        jw_printf(o, " the server sent %u SYN-ACK(s) and the final ACK never came; SYN_RCVD for %s s",
                 a->count, dur);
         break;
     case TS_AN_SYN_UNANSWERED:
-        fprintf(o, " %u SYN(s) and no answer for %s s", a->count, dur);
+        jw_printf(o, " %u SYN(s) and no answer for %s s", a->count, dur);
         break;
     case TS_AN_SYN_RETRANSMIT:
-        fprintf(o, " %u SYNs, gaps", a->count);
+        jw_printf(o, " %u SYNs, gaps", a->count);
         for (unsigned i = 0; i < a->ngaps; i++)
-            fprintf(o, "%s%.3f", i ? ", " : " ", a->gaps_ms[i] / 1000.0);
-        fprintf(o, " s");
+            jw_printf(o, "%s%.3f", i ? ", " : " ", a->gaps_ms[i] / 1000.0);
+        jw_printf(o, " s");
         break;
     case TS_AN_FIN_WAIT_2_ORPHAN:
-        fprintf(o, " the %s closed and sits in FIN_WAIT_2, the %s never sent its FIN (CLOSE_WAIT)"
+        jw_printf(o, " the %s closed and sits in FIN_WAIT_2, the %s never sent its FIN (CLOSE_WAIT)"
                    " for %s s",
                 side, a->side == TS_SIDE_CLIENT ? "server" : "client", dur);
         break;
     case TS_AN_MISSING_FIN:
-        fprintf(o, " no FIN from %s; ended by %s", a->side == TS_SIDE_BOTH ? "either side" : side,
+        jw_printf(o, " no FIN from %s; ended by %s", a->side == TS_SIDE_BOTH ? "either side" : side,
                 ts_report_missing_fin_how(a->how));
         break;
     case TS_AN_STALE_PEER:
-        fprintf(o, " the %s answered with a RST that shows it had no connection (lost it)", side);
+        jw_printf(o, " the %s answered with a RST that shows it had no connection (lost it)", side);
         break;
     case TS_AN_RST_OUT_OF_WINDOW:
-        fprintf(o, " %u RST(s) claiming to be from the %s, outside the window: dropped", a->count,
+        jw_printf(o, " %u RST(s) claiming to be from the %s, outside the window: dropped", a->count,
                 side);
         break;
     case TS_AN_BAD_ACK:
-        fprintf(o, " the %s acknowledged %u, expected %u", side, a->got, a->expected);
+        jw_printf(o, " the %s acknowledged %u, expected %u", side, a->got, a->expected);
         break;
     case TS_AN_TIME_WAIT_REUSE:
-        fprintf(o, " reuses the tuple of connection %llu while the %s was in TIME_WAIT (%s s left)",
+        jw_printf(o, " reuses the tuple of connection %llu while the %s was in TIME_WAIT (%s s left)",
                 (unsigned long long)a->other_flow, side, dur);
         break;
     default:
         break;
     }
     if (since[0])
-        fprintf(o, "; at +%s s", since);
+        jw_printf(o, "; at +%s s", since);
     if (a->pkt)
-        fprintf(o, ", packet %llu", (unsigned long long)a->pkt);
+        jw_printf(o, ", packet %llu", (unsigned long long)a->pkt);
     if (a->until_end)
-        fprintf(o, " (still so when the capture ended)");
-    fputc('\n', o);
+        jw_printf(o, " (still so when the capture ended)");
+    ts_jw_raw_n(o, "\n", 1);
 }
 
-void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f)
+/* A connection's row and its findings' lines, appended to b. */
+static void flow_rows(const struct ts_report_text *r, struct ts_jw *b, const struct ts_flow *f)
 {
-    if (r->live && !r->finishing)
-        return; /* live: flows that end are counted; the view shows the open ones */
-    if (r->timeline && r->nflows == 0)
-        fprintf(r->fp, "\n");
-    header(r);
     char c[64], s[64], dur[32], close[24], notes[256] = "";
     size_t clen = endpoint_text(f, TS_CLIENT, c);
     size_t slen = endpoint_text(f, TS_SERVER, s);
@@ -214,8 +239,6 @@ void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f)
      * %6llu %9llu %12s  %s\n" writes it. Room: every field at its length
      * plus its width (141 in all), the separators (15), the numbers (20
      * each). */
-    struct ts_jw *b = &r->row;
-    ts_jw_reset(b);
     char *o = ts_jw_reserve(b, clen + slen + cstlen + sstlen + closelen + zlen + hlen + durlen +
                                    nlen + 141 + 15 + 3 * 20);
     if (o) {
@@ -244,12 +267,78 @@ void ts_report_text_flow(struct ts_report_text *r, const struct ts_flow *f)
         o = left(o, notes, nlen, 0);
         *o++ = '\n';
         ts_jw_commit(b, o);
-        fwrite(b->buf, 1, b->len, r->fp);
     }
     for (int i = 0; i < n; i++)
-        finding_text(r, f, &found[i]);
-    r->nflows++;
+        finding_text(b, f, &found[i]);
 }
+
+static void async_rows(void *ctx, struct ts_jw *w, const struct ts_flow *f, uint64_t number)
+{
+    (void)number;
+    flow_rows(ctx, w, f);
+}
+
+static void text_flow(struct ts_report_text *r, const struct ts_flow *f)
+{
+    if (r->live && !r->finishing)
+        return; /* live: flows that end are counted; the view shows the open ones */
+    if (r->timeline && r->nflows == 0)
+        fprintf(r->fp, "\n");
+    header(r);
+    r->nflows++;
+    /* a file's rows (without --timeline's packet lines between them) go to
+     * a writer thread */
+    if (!r->live && !r->timeline && !r->async && !r->async_failed) {
+        r->async = ts_async_start(async_rows, r, r->fp);
+        r->async_failed = !r->async;
+    }
+    if (r->async && !r->live && !r->timeline) {
+        ts_async_flow(r->async, f, r->nflows - 1);
+        return;
+    }
+    sync_writer(r);
+    ts_jw_reset(&r->row);
+    flow_rows(r, &r->row, f);
+    fwrite(r->row.buf, 1, r->row.len, r->fp);
+}
+
+struct batch {
+    const struct ts_report_text *r;
+    const struct ts_flow *const *flows;
+};
+
+static void batch_rows(void *ctx, struct ts_jw *w, size_t first, size_t n)
+{
+    const struct batch *b = ctx;
+    for (size_t i = first; i < first + n; i++)
+        flow_rows(b->r, w, b->flows[i]);
+}
+
+/* Many flows at once (the end of a file), on two cores as report_json.c
+ * does; false when they were not written. */
+static bool rows_on_two_cores(struct ts_report_text *r, const struct ts_flow *const *flows,
+                              size_t n)
+{
+    if (n < 2048 || r->live || r->timeline)
+        return false;
+    header(r);
+    sync_writer(r);
+    struct batch b = {r, flows};
+    if (ts_report_pool_run(n, 256, batch_rows, &b, &r->row, r->fp) != 0)
+        return false;
+    r->nflows += n;
+    return true;
+}
+
+void ts_report_text_flows(struct ts_report_text *r, const struct ts_flow *const *flows,
+                          size_t n)
+{
+    if (rows_on_two_cores(r, flows, n))
+        return;
+    for (size_t i = 0; i < n; i++)
+        text_flow(r, flows[i]);
+}
+
 
 /* tcpdump's flag letters: S F R P U E W, '.' for ACK. */
 static void flags_text(uint8_t fl, char *buf)
@@ -269,6 +358,7 @@ static void flags_text(uint8_t fl, char *buf)
 
 void ts_report_text_trace(struct ts_report_text *r, const struct ts_packet_trace *t)
 {
+    sync_writer(r);
     if (!t->flow)
         return;
     if (!r->have_t0) {
@@ -374,7 +464,8 @@ void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input
                           const struct ts_summary *s, const struct ts_alert *alerts,
                           size_t nalerts)
 {
-
+    ts_async_stop(r->async); /* its rows first */
+    r->async = NULL;
     if (r->nflows == 0)
         fprintf(r->fp, "No TCP connections.\n");
     fprintf(r->fp, "\nEndpoint states (both sides of %llu connection%s):\n",
@@ -429,6 +520,7 @@ void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input
 
 void ts_report_text_set_live(struct ts_report_text *r, bool on)
 {
+    sync_writer(r);
     if (on) {
         r->live = true;
     } else if (r->live) {
@@ -443,6 +535,7 @@ void ts_report_text_live(struct ts_report_text *r, const struct ts_live_stats *s
                          const struct ts_flow *const *flows, size_t nflows,
                          const struct ts_alert *alerts, size_t nalerts)
 {
+    sync_writer(r);
     FILE *o = r->fp;
     fprintf(o, "\033[H\033[2J");
     fprintf(o, "tcpstates: %llu packets (%llu TCP)", (unsigned long long)st->packets,
