@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCHES 8
-#define BATCH_FLOWS 1024
+#define BATCHES 4
+#define BATCH_FLOWS 512
 
 struct batch {
     size_t n;

@@ -368,6 +368,8 @@ static void batch_text(void *ctx, struct ts_jw *w, size_t first, size_t n)
 void ts_report_json_flows(struct ts_report_json *r, const struct ts_flow *const *flows,
                           size_t n)
 {
+    if (n == 0)
+        return; /* (the writer thread starts with the first flow) */
     if (n >= PARALLEL_FROM && !r->live) {
         emit(r); /* what is buffered goes first */
         struct batch b = {r, flows};
