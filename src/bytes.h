@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 /* True when n bytes starting at off lie inside the first caplen bytes. */
 static inline bool ts_bytes_have(uint32_t caplen, uint32_t off, uint32_t n)
@@ -72,8 +73,7 @@ static inline bool ts_bytes_copy(const uint8_t *p, uint32_t caplen, uint32_t off
 {
     if (!ts_bytes_have(caplen, off, n))
         return false;
-    for (uint32_t i = 0; i < n; i++)
-        dst[i] = p[off + i];
+    memcpy(dst, p + off, n);
     return true;
 }
 

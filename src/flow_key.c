@@ -58,33 +58,46 @@ static inline uint64_t load_le64(const uint8_t *p)
     return v;
 }
 
+struct sip_state {
+    uint64_t v0, v1, v2, v3;
+};
+
+static inline struct sip_state sip_init(uint64_t k0, uint64_t k1)
+{
+    struct sip_state s = {0x736f6d6570736575ULL ^ k0, 0x646f72616e646f6dULL ^ k1,
+                          0x6c7967656e657261ULL ^ k0, 0x7465646279746573ULL ^ k1};
+    return s;
+}
+
+/* One 8-byte message word, c rounds. */
+static inline void sip_word(struct sip_state *s, uint64_t m, int c)
+{
+    s->v3 ^= m;
+    for (int r = 0; r < c; r++)
+        SIP_ROUND(s->v0, s->v1, s->v2, s->v3);
+    s->v0 ^= m;
+}
+
+static inline uint64_t sip_finish(struct sip_state *s, int d)
+{
+    s->v2 ^= 0xff;
+    for (int r = 0; r < d; r++)
+        SIP_ROUND(s->v0, s->v1, s->v2, s->v3);
+    return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
+}
+
 /* SipHash-c-d: c rounds per message block, d to finish. */
 static inline uint64_t siphash(const uint8_t *in, size_t len, uint64_t k0, uint64_t k1, int c,
                                int d)
 {
-    uint64_t v0 = 0x736f6d6570736575ULL ^ k0;
-    uint64_t v1 = 0x646f72616e646f6dULL ^ k1;
-    uint64_t v2 = 0x6c7967656e657261ULL ^ k0;
-    uint64_t v3 = 0x7465646279746573ULL ^ k1;
+    struct sip_state s = sip_init(k0, k1);
     size_t whole = len & ~(size_t)7;
-    for (size_t i = 0; i < whole; i += 8) {
-        uint64_t m = load_le64(in + i);
-        v3 ^= m;
-        for (int r = 0; r < c; r++)
-            SIP_ROUND(v0, v1, v2, v3);
-        v0 ^= m;
-    }
+    for (size_t i = 0; i < whole; i += 8)
+        sip_word(&s, load_le64(in + i), c);
     uint8_t last[8] = {0};
     memcpy(last, in + whole, len & 7);
-    uint64_t b = load_le64(last) | (uint64_t)len << 56;
-    v3 ^= b;
-    for (int r = 0; r < c; r++)
-        SIP_ROUND(v0, v1, v2, v3);
-    v0 ^= b;
-    v2 ^= 0xff;
-    for (int r = 0; r < d; r++)
-        SIP_ROUND(v0, v1, v2, v3);
-    return v0 ^ v1 ^ v2 ^ v3;
+    sip_word(&s, load_le64(last) | (uint64_t)len << 56, c);
+    return sip_finish(&s, d);
 }
 
 uint64_t ts_flow_siphash24(const uint8_t *in, size_t len, uint64_t k0, uint64_t k1)
@@ -97,23 +110,48 @@ uint64_t ts_flow_siphash13(const uint8_t *in, size_t len, uint64_t k0, uint64_t 
     return siphash(in, len, k0, k1, 1, 3);
 }
 
+static inline uint64_t load_le32(const uint8_t *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+}
+
 /* SipHash-1-3, which Rust's and Python's hash tables use for the same end
  * (collisions cannot be chosen without the key): an IPv4 key takes 5
  * rounds instead of 2-4's 8. An IPv4 key's addresses fill 4 of their 16
- * bytes: its hash reads the 13 bytes that carry something (2 blocks, not 5). */
+ * bytes: its hash takes the 13 bytes that carry something (2 blocks, not 5),
+ * the two addresses, the ports (low byte first) and the family, as words
+ * assembled in registers rather than copied through a buffer. */
 uint32_t ts_flow_key_hash(const struct ts_flow_key *key, const uint64_t seed[2])
 {
     uint64_t h;
     if (key->family == 4) {
-        uint8_t b[13];
-        memcpy(b, key->addr_a, 4);
-        memcpy(b + 4, key->addr_b, 4);
-        memcpy(b + 8, &key->port_a, 2);
-        memcpy(b + 10, &key->port_b, 2);
-        b[12] = 4;
-        h = ts_flow_siphash13(b, sizeof b, seed[0], seed[1]);
+        struct sip_state s = sip_init(seed[0], seed[1]);
+        sip_word(&s, load_le32(key->addr_a) | load_le32(key->addr_b) << 32, 1);
+        sip_word(&s, (uint64_t)key->port_a | (uint64_t)key->port_b << 16 | (uint64_t)4 << 32 |
+                         (uint64_t)13 << 56, 1);
+        h = sip_finish(&s, 3);
     } else {
         h = ts_flow_siphash13((const uint8_t *)key, sizeof *key, seed[0], seed[1]);
+    }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+uint32_t ts_flow_endpoint_hash(const uint8_t addr[16], uint16_t port, int family,
+                               const uint64_t seed[2])
+{
+    uint64_t h;
+    if (family == 4) {
+        struct sip_state s = sip_init(seed[0], seed[1]);
+        sip_word(&s, load_le32(addr) | (uint64_t)port << 32 | (uint64_t)4 << 48 |
+                         (uint64_t)7 << 56, 1);
+        h = sip_finish(&s, 3);
+    } else {
+        uint8_t k[19];
+        memcpy(k, addr, 16);
+        k[16] = (uint8_t)port;
+        k[17] = (uint8_t)(port >> 8);
+        k[18] = (uint8_t)family;
+        h = ts_flow_siphash13(k, sizeof k, seed[0], seed[1]);
     }
     return (uint32_t)(h ^ (h >> 32));
 }

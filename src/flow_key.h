@@ -18,6 +18,11 @@ bool ts_flow_key_make(struct ts_flow_key *key, const struct ts_ip *ip, uint16_t 
  * traffic cannot choose collisions without knowing the seed. */
 uint32_t ts_flow_key_hash(const struct ts_flow_key *key, const uint64_t seed[2]);
 
+/* Keyed hash of one endpoint, an address and a port (SipHash-1-3 as
+ * above): an IPv4 endpoint is one block. */
+uint32_t ts_flow_endpoint_hash(const uint8_t addr[16], uint16_t port, int family,
+                               const uint64_t seed[2]);
+
 /* SipHash-2-4 and SipHash-1-3 of len bytes under the 128-bit key (k0, k1). */
 uint64_t ts_flow_siphash24(const uint8_t *in, size_t len, uint64_t k0, uint64_t k1);
 uint64_t ts_flow_siphash13(const uint8_t *in, size_t len, uint64_t k0, uint64_t k1);

@@ -211,16 +211,11 @@ static uint64_t source_hash(const uint8_t *src)
     return ts_flow_siphash24(src, 16, 0x74637073746174ULL, 0x736f757263657321ULL);
 }
 
+/* A target's bucket: the flow table's kind of hash, under the same seed. */
 static uint32_t target_bucket(const struct ts_synflood *sf, const uint8_t *addr, uint16_t port,
                               int family)
 {
-    uint8_t k[19];
-    memcpy(k, addr, 16);
-    k[16] = (uint8_t)(port >> 8);
-    k[17] = (uint8_t)port;
-    k[18] = (uint8_t)family;
-    return (uint32_t)ts_flow_siphash24(k, sizeof k, sf->cfg.seed[0], sf->cfg.seed[1]) &
-           (sf->nbuckets - 1);
+    return ts_flow_endpoint_hash(addr, port, family, sf->cfg.seed) & (sf->nbuckets - 1);
 }
 
 static void lru_unlink(struct ts_synflood *sf, struct target *t)
