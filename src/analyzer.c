@@ -313,12 +313,12 @@ static void finish_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
     if (why == TS_FINISH_EXPIRED && cls == TS_TIMER_ACTIVE)
         why = TS_FINISH_IDLE;
     f->finish_reason = (uint8_t)why;
-    f->finish_ns = at_ns;
     /* a handshake cut short by eviction: its retransmitted SYN is no new attempt */
     if (why == TS_FINISH_EVICTED && (f->flags & TS_FLOW_SF_ATTEMPT) &&
         !(f->flags & TS_FLOW_SF_SETTLED) && (f->ep[TS_CLIENT].flags & TS_EP_ISN))
         ts_sf_note_evicted(a->sf, &f->key, f->ep[TS_CLIENT].isn);
     ts_flow_table_unindex(&a->ft, f);
+    f->finish_ns = at_ns; /* off the timer lists: it takes their links' room */
     f->flags |= TS_FLOW_FINISHED;
 
     struct ts_summary *s = &a->sum;

@@ -8,9 +8,9 @@
 static void note(struct ts_flow *f, const struct ts_segment_view *v, uint32_t expected)
 {
     struct ts_flow_extra *x;
-    if ((f->ev.seen & TS_EV_BAD_ACK) || !(x = ts_detect_extra(v->ft, f)))
+    if ((f->ev_seen & TS_EV_BAD_ACK) || !(x = ts_detect_extra(v->ft, f)))
         return;
-    f->ev.seen |= TS_EV_BAD_ACK;
+    f->ev_seen |= TS_EV_BAD_ACK;
     x->bad_ack_side = (uint8_t)v->sender;
     x->bad_ack_expected = expected;
     x->bad_ack_got = v->tcp->ack;
@@ -38,7 +38,7 @@ static bool finding(const struct ts_flow *f, const struct ts_detect_config *cfg,
                     struct ts_anomaly *a)
 {
     (void)cfg;
-    if (!(f->ev.seen & TS_EV_BAD_ACK))
+    if (!(f->ev_seen & TS_EV_BAD_ACK))
         return false;
     const struct ts_flow_extra *x = f->x;
     ts_anomaly_init(a, TS_AN_BAD_ACK, x->bad_ack_side);

@@ -14,8 +14,8 @@ static void segment(struct ts_flow *f, const struct ts_segment_view *v)
     struct ts_flow_extra *x = ts_detect_extra(v->ft, f);
     if (!x)
         return;
-    if (!(f->ev.seen & TS_EV_OOW)) {
-        f->ev.seen |= TS_EV_OOW;
+    if (!(f->ev_seen & TS_EV_OOW)) {
+        f->ev_seen |= TS_EV_OOW;
         x->oow_side = (uint8_t)v->sender;
         x->oow_pkt = v->pkt;
         x->oow_ns = v->ts_ns;
@@ -27,7 +27,7 @@ static bool finding(const struct ts_flow *f, const struct ts_detect_config *cfg,
                     struct ts_anomaly *a)
 {
     (void)cfg;
-    if (!(f->ev.seen & TS_EV_OOW))
+    if (!(f->ev_seen & TS_EV_OOW))
         return false;
     ts_anomaly_init(a, TS_AN_RST_OUT_OF_WINDOW, f->x->oow_side);
     a->pkt = f->x->oow_pkt;

@@ -13,7 +13,7 @@
 static void segment(struct ts_flow *f, const struct ts_segment_view *v)
 {
     const struct ts_tcp *t = v->tcp;
-    if ((t->flags & (TS_TH_RST | TS_TH_ACK | TS_TH_SYN)) != TS_TH_RST || (f->ev.seen & TS_EV_STALE))
+    if ((t->flags & (TS_TH_RST | TS_TH_ACK | TS_TH_SYN)) != TS_TH_RST || (f->ev_seen & TS_EV_STALE))
         return;
     if (!v->receiver_acked || t->seq != v->receiver_last_ack)
         return;
@@ -28,7 +28,7 @@ static void segment(struct ts_flow *f, const struct ts_segment_view *v)
     struct ts_flow_extra *x = ts_detect_extra(v->ft, f);
     if (!x)
         return;
-    f->ev.seen |= TS_EV_STALE;
+    f->ev_seen |= TS_EV_STALE;
     x->stale_side = (uint8_t)v->sender;
     x->stale_pkt = v->pkt;
     x->stale_ns = v->ts_ns;
@@ -38,7 +38,7 @@ static bool finding(const struct ts_flow *f, const struct ts_detect_config *cfg,
                     struct ts_anomaly *a)
 {
     (void)cfg;
-    if (!(f->ev.seen & TS_EV_STALE))
+    if (!(f->ev_seen & TS_EV_STALE))
         return false;
     ts_anomaly_init(a, TS_AN_STALE_PEER, f->x->stale_side);
     a->pkt = f->x->stale_pkt;

@@ -11,14 +11,14 @@ static void segment(struct ts_flow *f, const struct ts_segment_view *v)
         return;
     struct ts_evidence *e = &f->ev;
     struct ts_flow_extra *x;
-    if (e->bare_syns == 0) {
+    if (f->bare_syns == 0) {
         e->syn_pkt = v->pkt;
     } else if ((x = ts_detect_extra(v->ft, f)) != NULL && x->nsyn_gaps < TS_SYN_GAPS_MAX) {
         int64_t gap = (v->ts_ns - e->last_syn_ns) / 1000000;
         x->syn_gap_ms[x->nsyn_gaps++] = gap < 0 ? 0 : gap > UINT32_MAX ? UINT32_MAX : (uint32_t)gap;
     }
-    if (e->bare_syns < UINT16_MAX)
-        e->bare_syns++;
+    if (f->bare_syns < UINT16_MAX)
+        f->bare_syns++;
     e->last_syn_ns = v->ts_ns;
 }
 
@@ -26,10 +26,10 @@ static bool finding(const struct ts_flow *f, const struct ts_detect_config *cfg,
                     struct ts_anomaly *a)
 {
     (void)cfg;
-    if (f->ev.bare_syns < 2)
+    if (f->bare_syns < 2)
         return false;
     ts_anomaly_init(a, TS_AN_SYN_RETRANSMIT, TS_SIDE_CLIENT);
-    a->count = f->ev.bare_syns;
+    a->count = f->bare_syns;
     a->since_ns = f->first_ns;
     a->pkt = f->ev.syn_pkt;
     a->gaps_ms = f->x ? f->x->syn_gap_ms : NULL;

@@ -21,7 +21,7 @@ void ts_detect_reuse(struct ts_flow_table *ft, struct ts_flow *f, const struct t
         struct ts_flow_extra *x = ts_detect_extra(ft, f);
         if (!x)
             return;
-        f->ev.seen |= TS_EV_TW_REUSE;
+        f->ev_seen |= TS_EV_TW_REUSE;
         x->tw_side = same ? TS_CLIENT : TS_SERVER;
         x->tw_left_ns = two_msl_ns - (now_ns - ep->since_ns);
         x->reuse_of = old->id;
@@ -33,7 +33,7 @@ static bool finding(const struct ts_flow *f, const struct ts_detect_config *cfg,
                     struct ts_anomaly *a)
 {
     (void)cfg;
-    if (!(f->ev.seen & TS_EV_TW_REUSE))
+    if (!(f->ev_seen & TS_EV_TW_REUSE))
         return false;
     ts_anomaly_init(a, TS_AN_TIME_WAIT_REUSE, f->x->tw_side);
     a->other_flow = f->x->reuse_of;
