@@ -188,8 +188,30 @@ static void timer_unlink(struct ts_flow_table *t, struct ts_flow *f)
     f->timer_class = TS_TIMER_NONE;
 }
 
+void ts_flow_table_unindex_all(struct ts_flow_table *t)
+{
+    memset(t->buckets, 0, (size_t)t->nbuckets * sizeof *t->buckets);
+    for (int c = 0; c < TS_TIMER_COUNT; c++)
+        t->timer_head[c] = t->timer_tail[c] = 0;
+    t->head_moved = true;
+    uint32_t cur = 0;
+    struct ts_flow *f;
+    while ((f = ts_flow_table_next(t, &cur)) != NULL) {
+        if (f->in_use != 1)
+            continue;
+        f->timer_class = TS_TIMER_NONE;
+        f->timer_prev = f->timer_next = 0;
+        f->next = 0;
+        f->in_use = 2;
+    }
+    t->used = 0;
+    t->side_bytes = 0; /* it counts the side blocks of indexed flows only */
+}
+
 void ts_flow_table_unindex(struct ts_flow_table *t, struct ts_flow *f)
 {
+    if (f->in_use != 1)
+        return; /* already out (ts_flow_table_unindex_all) */
     timer_unlink(t, f);
     uint32_t *link = &t->buckets[f->hash & (t->nbuckets - 1)];
     while (*link && *link != f->slot)

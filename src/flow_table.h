@@ -64,6 +64,11 @@ struct ts_flow *ts_flow_table_insert(struct ts_flow_table *t, const struct ts_fl
 /* Take f out of the index and the timer lists: a new flow with the same
  * key can be inserted while f is still being reported. */
 void ts_flow_table_unindex(struct ts_flow_table *t, struct ts_flow *f);
+/* Take every flow out at once (an empty index, each record as
+ * ts_flow_table_unindex leaves it): for the end of the input, where
+ * unlinking flows one by one would read their chain and timer neighbours,
+ * records scattered over the pool. */
+void ts_flow_table_unindex_all(struct ts_flow_table *t);
 /* Give an unindexed record back to the pool, with its side blocks. */
 void ts_flow_table_release(struct ts_flow_table *t, struct ts_flow *f);
 

@@ -109,6 +109,56 @@ Test(flow_table, insert_find_remove_reuse)
     ts_flow_table_free(&t);
 }
 
+/* The end of the input takes every flow out at once: afterwards the table
+ * is what unindexing each would have left, an empty index whose records
+ * wait to be released, and it works as before. */
+Test(flow_table, unindex_all_leaves_an_empty_working_table)
+{
+    struct ts_flow_table t;
+    char err[128];
+    uint64_t seed[2] = {7, 8};
+    cr_assert_eq(ts_flow_table_init(&t, 0, 1u << 20, seed, err, sizeof err), 0);
+    enum { N = 300 };
+    struct ts_flow *fs[N];
+    for (uint32_t i = 0; i < N; i++) {
+        struct ts_flow_key k = key_n(i);
+        fs[i] = ts_flow_table_insert(&t, &k, ts_flow_table_hash(&t, &k));
+        cr_assert_not_null(fs[i]);
+        ts_flow_table_touch(&t, fs[i], (enum ts_timer_class)(1 + i % 3));
+        if (i % 5 == 0)
+            cr_assert_not_null(ts_flow_table_queues(&t, fs[i]));
+    }
+    cr_expect_gt(t.side_bytes, 0);
+    /* one already out, as a flow being reported is */
+    ts_flow_table_unindex(&t, fs[3]);
+    ts_flow_table_unindex_all(&t);
+    cr_expect_eq(t.used, 0);
+    cr_expect_eq(t.side_bytes, 0);
+    for (int c = TS_TIMER_HANDSHAKE; c < TS_TIMER_COUNT; c++)
+        cr_expect_null(ts_flow_table_oldest(&t, (enum ts_timer_class)c));
+    for (uint32_t i = 0; i < N; i++) {
+        struct ts_flow_key k = key_n(i);
+        cr_expect_null(ts_flow_table_find(&t, &k, ts_flow_table_hash(&t, &k)));
+        cr_expect_eq(fs[i]->in_use, 2, "flow %u waits to be released", i);
+        cr_expect_eq(fs[i]->timer_class, TS_TIMER_NONE);
+        ts_flow_table_unindex(&t, fs[i]); /* a second time: nothing happens */
+        if (i % 5 == 0)
+            ts_flow_table_drop_queues(&t, fs[i]);
+    }
+    cr_expect_eq(t.used, 0);
+    cr_expect_eq(t.side_bytes, 0, "dropping an unindexed flow's queues counts nothing");
+    for (uint32_t i = 0; i < N; i++)
+        ts_flow_table_release(&t, fs[i]);
+    struct ts_flow_key k = key_n(5);
+    struct ts_flow *g = ts_flow_table_insert(&t, &k, ts_flow_table_hash(&t, &k));
+    cr_assert_not_null(g);
+    ts_flow_table_touch(&t, g, TS_TIMER_ACTIVE);
+    cr_expect_eq(ts_flow_table_find(&t, &k, ts_flow_table_hash(&t, &k)), g);
+    cr_expect_eq(ts_flow_table_oldest(&t, TS_TIMER_ACTIVE), g);
+    cr_expect_eq(t.used, 1);
+    ts_flow_table_free(&t);
+}
+
 Test(flow_table, max_flows_is_a_hard_bound)
 {
     struct ts_flow_table t;
