@@ -33,10 +33,11 @@ struct ts_pending {
 
 #define TS_PENDING_MAX 3
 
-/* Both endpoints' queues of receive events: a side block (block_pool.c)
- * that a flow holds only while something is queued for either endpoint. */
-struct ts_queues {
-    struct ts_pending ep[2][TS_PENDING_MAX];
+/* An endpoint's queue of receive events: a side block (block_pool.c) that
+ * a flow holds for an endpoint only while something is queued for it (an
+ * unanswered SYN holds one, for its server). */
+struct ts_queue {
+    struct ts_pending p[TS_PENDING_MAX];
 };
 
 /* endpoint flags */
@@ -53,7 +54,7 @@ struct ts_endpoint {
     uint8_t state;        /* enum ts_state */
     uint8_t flags;        /* TS_EP_* */
     uint8_t wscale;       /* its window scale (when offered by both) */
-    uint8_t npending;     /* receive events queued for it (in the flow's ts_queues) */
+    uint8_t npending;     /* receive events queued for it (in its ts_queue) */
     uint8_t win_from_syn; /* win came from a SYN: never scaled (RFC 7323) */
     uint16_t mss;
     uint32_t isn;         /* initial sequence number */
@@ -180,8 +181,8 @@ struct ts_flow {
     struct ts_endpoint ep[2]; /* TS_CLIENT, TS_SERVER */
     struct ts_zeek zeek;
     struct ts_evidence ev;
-    struct ts_queues *q;      /* side blocks (block_pool.c), NULL when none */
-    struct ts_flow_extra *x;
+    uint32_t q[2];            /* each endpoint's ts_queue: a block_pool reference, 0 = none */
+    struct ts_flow_extra *x;  /* a side block (block_pool.c), NULL when none */
 };
 
 /* A flow's --timeline transitions (n of them; NULL when none). */

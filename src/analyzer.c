@@ -123,7 +123,7 @@ int ts_analyzer_new(struct ts_analyzer **out, const struct ts_config *cfg, int d
             margin = cfg->memcap / 4;
         uint64_t left = cfg->memcap > sf_bytes + margin ? cfg->memcap - sf_bytes - margin : 0;
         /* room for one flow with its side blocks, at least */
-        uint64_t one = TS_FT_FLOW_COST + sizeof(struct ts_queues) + sizeof(struct ts_flow_extra);
+        uint64_t one = TS_FT_FLOW_COST + 2 * sizeof(struct ts_queue) + sizeof(struct ts_flow_extra);
         max_bytes = left > one ? left : one;
     }
     if (ts_flow_table_init(&a->ft, cfg->max_flows, max_bytes, cfg->seed, errbuf, errlen) < 0) {
@@ -233,16 +233,20 @@ static void deliver(struct ts_analyzer *a, struct ts_flow *f, int idx, const str
 }
 
 /* Take the head of endpoint i's queue if it counts as received now
- * (ts_seq_take); the flow gives its queues back when both are empty. */
-static int take(struct ts_analyzer *a, struct ts_flow *f, int i, bool has_ack, uint32_t ack,
-                bool flush, struct ts_pending *out)
+ * (ts_seq_take); the endpoint gives its queue back when it is empty. */
+static int take_queued(struct ts_analyzer *a, struct ts_flow *f, int i, bool has_ack,
+                       uint32_t ack, bool flush, struct ts_pending *out)
 {
-    if (!f->ep[i].npending)
-        return 0;
-    int r = ts_seq_take(&f->ep[i], f->q->ep[i], has_ack, ack, flush, out);
-    if (r && !f->ep[0].npending && !f->ep[1].npending)
-        ts_flow_table_drop_queues(&a->ft, f);
+    int r = ts_seq_take(&f->ep[i], ts_flow_table_queued(&a->ft, f, i), has_ack, ack, flush, out);
+    if (r && !f->ep[i].npending)
+        ts_flow_table_drop_queue(&a->ft, f, i);
     return r;
+}
+
+static inline int take(struct ts_analyzer *a, struct ts_flow *f, int i, bool has_ack,
+                       uint32_t ack, bool flush, struct ts_pending *out)
+{
+    return f->ep[i].npending ? take_queued(a, f, i, has_ack, ack, flush, out) : 0;
 }
 
 /* Queue a receive event for endpoint i. One that needs no ACK, with nothing
@@ -251,14 +255,15 @@ static int take(struct ts_analyzer *a, struct ts_flow *f, int i, bool has_ack, u
 static void enqueue(struct ts_analyzer *a, struct ts_flow *f, int i,
                     const struct ts_recv_item *item, uint64_t pkt, int64_t ts)
 {
-    if ((!item->needs_ack && !f->ep[i].npending) || !ts_flow_table_queues(&a->ft, f)) {
+    struct ts_pending *q;
+    if ((!item->needs_ack && !f->ep[i].npending) || !(q = ts_flow_table_queue(&a->ft, f, i))) {
         struct ts_pending now = {.event = item->event, .needs_ack = item->needs_ack,
                                  .ack_point = item->ack_point, .pkt = pkt, .ts_ns = ts};
         deliver(a, f, i, &now);
         return;
     }
     struct ts_pending evicted;
-    if (ts_seq_enqueue(&f->ep[i], f->q->ep[i], item, pkt, ts, &evicted))
+    if (ts_seq_enqueue(&f->ep[i], q, item, pkt, ts, &evicted))
         deliver(a, f, i, &evicted);
 }
 
@@ -427,19 +432,20 @@ static enum ts_timer_class timer_class_of(const struct ts_flow *f)
 
 /* The state endpoint idx will have once everything queued for it counts as
  * received, computed without changing it. */
-static uint8_t settled_state(const struct ts_flow *f, int idx)
+static uint8_t settled_state(const struct ts_flow_table *ft, const struct ts_flow *f, int idx)
 {
     const struct ts_endpoint *ep = &f->ep[idx];
     enum ts_state st = (enum ts_state)ep->state;
     for (unsigned i = 0; i < ep->npending; i++)
-        st = ts_fsm_recv(st, (enum ts_recv_event)f->q->ep[idx][i].event);
+        st = ts_fsm_recv(st, (enum ts_recv_event)ts_flow_table_queued(ft, f, idx)[i].event);
     return (uint8_t)st;
 }
 
 /* Does a SYN from endpoint idx start a new connection on f's tuple? It does
  * when the SYN carries a new ISN and the old connection is over: both sides
  * closed or in TIME_WAIT, or an opener whose SYNs nobody ever answered. */
-static bool starts_new_connection(const struct ts_flow *f, int idx, const struct ts_tcp *tcp)
+static bool starts_new_connection(const struct ts_flow_table *ft, const struct ts_flow *f, int idx,
+                                  const struct ts_tcp *tcp)
 {
     const struct ts_endpoint *s = &f->ep[idx];
     if ((s->flags & TS_EP_ISN) && s->isn == tcp->seq)
@@ -447,7 +453,7 @@ static bool starts_new_connection(const struct ts_flow *f, int idx, const struct
     const struct ts_endpoint *peer = &f->ep[1 - idx];
     if (s->state == TS_SYN_SENT && !(peer->flags & TS_EP_SEEN) && !(tcp->flags & TS_TH_ACK))
         return true;
-    return closed_state(settled_state(f, 0)) && closed_state(settled_state(f, 1));
+    return closed_state(settled_state(ft, f, 0)) && closed_state(settled_state(ft, f, 1));
 }
 
 /* Which side serves, for a capture that began mid-connection: the side on a
@@ -591,7 +597,7 @@ static void process_segment(struct ts_analyzer *a, struct ts_flow *f, int s,
     /* A synchronized sender got an answer to its SYN, so its SYN had reached
      * the receiver even if the receiver's answer was not captured. */
     if (synchronized_state(S->state))
-        while (R->npending && f->q->ep[1 - s][0].event == TS_RECV_SYN &&
+        while (R->npending && ts_flow_table_queued(&a->ft, f, 1 - s)[0].event == TS_RECV_SYN &&
                take(a, f, 1 - s, false, 0, true, &p))
             deliver(a, f, 1 - s, &p);
 
@@ -722,10 +728,10 @@ static struct ts_flow *track(struct ts_analyzer *a, const struct decoded *d, int
 
     if (f && (tcp->flags & TS_TH_SYN) && !(tcp->flags & TS_TH_RST)) {
         int s = (src_is_a == (bool)f->client_is_a) ? TS_CLIENT : TS_SERVER;
-        if (starts_new_connection(f, s, tcp)) {
+        if (starts_new_connection(&a->ft, f, s, tcp)) {
             flush_pending(a, f);
             a->reused = *f; /* what time_wait_reuse needs to know of it */
-            a->reused.q = NULL;
+            a->reused.q[0] = a->reused.q[1] = 0;
             a->reused.x = NULL;
             finish_flow(a, f, ts, TS_FINISH_REUSED);
             f = new_flow(a, key, hash, src_is_a, ip, tcp, ts);

@@ -41,7 +41,7 @@ int ts_flow_table_init(struct ts_flow_table *t, uint32_t max_flows, uint64_t max
     memset(t, 0, sizeof *t);
     t->max_flows = max_flows ? max_flows : UINT32_MAX - 1;
     t->max_bytes = max_bytes;
-    ts_block_pool_init(&t->queues, sizeof(struct ts_queues));
+    ts_block_pool_init(&t->queues, sizeof(struct ts_queue));
     ts_block_pool_init(&t->extras, sizeof(struct ts_flow_extra));
     t->seed[0] = seed[0];
     t->seed[1] = seed[1];
@@ -221,7 +221,7 @@ void ts_flow_table_unindex(struct ts_flow_table *t, struct ts_flow *f)
     f->next = 0;
     /* it no longer counts against max_flows and max_bytes while it is reported */
     t->used--;
-    t->side_bytes -= (f->q ? t->queues.size : 0) + (f->x ? t->extras.size : 0);
+    t->side_bytes -= ((f->q[0] != 0) + (f->q[1] != 0)) * t->queues.size + (f->x ? t->extras.size : 0);
     f->in_use = 2;
 }
 
@@ -232,28 +232,33 @@ void ts_flow_table_release(struct ts_flow_table *t, struct ts_flow *f)
         ts_block_pool_put(&t->extras, f->x);
         f->x = NULL;
     }
-    if (f->q) {
-        ts_block_pool_put(&t->queues, f->q);
-        f->q = NULL;
+    for (int i = 0; i < 2; i++) {
+        if (f->q[i])
+            ts_block_pool_give(&t->queues, f->q[i]);
+        f->q[i] = 0;
     }
     f->in_use = 0;
     f->next = t->free_head;
     t->free_head = f->slot;
 }
 
-struct ts_queues *ts_flow_table_queues(struct ts_flow_table *t, struct ts_flow *f)
+struct ts_pending *ts_flow_table_queue(struct ts_flow_table *t, struct ts_flow *f, int side)
 {
-    if (!f->q && (f->q = ts_block_pool_get(&t->queues)) != NULL && f->in_use == 1)
-        t->side_bytes += t->queues.size;
-    return f->q;
+    if (!f->q[side]) {
+        if (!(f->q[side] = ts_block_pool_take(&t->queues)))
+            return NULL;
+        if (f->in_use == 1)
+            t->side_bytes += t->queues.size;
+    }
+    return ts_flow_table_queued(t, f, side);
 }
 
-void ts_flow_table_drop_queues(struct ts_flow_table *t, struct ts_flow *f)
+void ts_flow_table_drop_queue(struct ts_flow_table *t, struct ts_flow *f, int side)
 {
-    if (!f->q)
+    if (!f->q[side])
         return;
-    ts_block_pool_put(&t->queues, f->q);
-    f->q = NULL;
+    ts_block_pool_give(&t->queues, f->q[side]);
+    f->q[side] = 0;
     if (f->in_use == 1)
         t->side_bytes -= t->queues.size;
 }

@@ -38,7 +38,7 @@ struct ts_flow_table {
     uint32_t timer_head[TS_TIMER_COUNT], timer_tail[TS_TIMER_COUNT];
     bool head_moved;         /* a timer list got a new head (the caller clears it) */
     uint64_t seed[2];
-    struct ts_block_pool queues, extras; /* struct ts_queues, struct ts_flow_extra */
+    struct ts_block_pool queues, extras; /* struct ts_queue, struct ts_flow_extra */
 };
 
 /* What a flow in the index costs against max_bytes: its record and its
@@ -72,11 +72,17 @@ void ts_flow_table_unindex_all(struct ts_flow_table *t);
 /* Give an unindexed record back to the pool, with its side blocks. */
 void ts_flow_table_release(struct ts_flow_table *t, struct ts_flow *f);
 
-/* f's queues, taken from the pool (zeroed) when it has none; NULL when
- * memory ran out. */
-struct ts_queues *ts_flow_table_queues(struct ts_flow_table *t, struct ts_flow *f);
-/* Give f's queues back (nothing is queued any more). */
-void ts_flow_table_drop_queues(struct ts_flow_table *t, struct ts_flow *f);
+/* The queue of f's endpoint side, taken from the pool (zeroed) when it has
+ * none; NULL when memory ran out. */
+struct ts_pending *ts_flow_table_queue(struct ts_flow_table *t, struct ts_flow *f, int side);
+/* The queue of f's endpoint side, which it holds (f->q[side] != 0). */
+static inline struct ts_pending *ts_flow_table_queued(const struct ts_flow_table *t,
+                                                      const struct ts_flow *f, int side)
+{
+    return ((struct ts_queue *)ts_block_pool_at(&t->queues, f->q[side]))->p;
+}
+/* Give the queue of f's endpoint side back (nothing is queued there any more). */
+void ts_flow_table_drop_queue(struct ts_flow_table *t, struct ts_flow *f, int side);
 /* f's extra, taken (zeroed) when it has none; NULL when memory ran out. */
 struct ts_flow_extra *ts_flow_table_extra(struct ts_flow_table *t, struct ts_flow *f);
 /* The flows in the index and their side blocks take more than max_bytes. */

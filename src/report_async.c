@@ -136,7 +136,7 @@ void ts_async_flow(struct ts_async *q, const struct ts_flow *f, uint64_t number)
     size_t i = q->fill++;
     struct ts_flow *c = &b->flows[i];
     *c = *f;
-    c->q = NULL; /* a finished flow has nothing queued */
+    c->q[0] = c->q[1] = 0; /* a finished flow has nothing queued */
     if (f->x) {
         b->extra[i] = *f->x;
         b->extra[i].trans = NULL;

@@ -126,7 +126,7 @@ Test(flow_table, unindex_all_leaves_an_empty_working_table)
         cr_assert_not_null(fs[i]);
         ts_flow_table_touch(&t, fs[i], (enum ts_timer_class)(1 + i % 3));
         if (i % 5 == 0)
-            cr_assert_not_null(ts_flow_table_queues(&t, fs[i]));
+            cr_assert_not_null(ts_flow_table_queue(&t, fs[i], i % 2));
     }
     cr_expect_gt(t.side_bytes, 0);
     /* one already out, as a flow being reported is */
@@ -143,7 +143,7 @@ Test(flow_table, unindex_all_leaves_an_empty_working_table)
         cr_expect_eq(fs[i]->timer_class, TS_TIMER_NONE);
         ts_flow_table_unindex(&t, fs[i]); /* a second time: nothing happens */
         if (i % 5 == 0)
-            ts_flow_table_drop_queues(&t, fs[i]);
+            ts_flow_table_drop_queue(&t, fs[i], i % 2);
     }
     cr_expect_eq(t.used, 0);
     cr_expect_eq(t.side_bytes, 0, "dropping an unindexed flow's queues counts nothing");
@@ -183,7 +183,7 @@ Test(flow_table, max_bytes_counts_side_blocks)
     struct ts_flow_table t;
     char err[128];
     uint64_t seed[2] = {7, 8};
-    cr_assert_geq(sizeof(struct ts_flow), sizeof(struct ts_queues));
+    cr_assert_geq(sizeof(struct ts_flow), 2 * sizeof(struct ts_queue));
     cr_assert_geq(sizeof(struct ts_flow), sizeof(struct ts_flow_extra));
     cr_assert_eq(ts_flow_table_init(&t, 0, 3 * TS_FT_FLOW_COST, seed, err, sizeof err), 0);
     struct ts_flow *f[3];
@@ -197,13 +197,21 @@ Test(flow_table, max_bytes_counts_side_blocks)
     cr_expect_null(ts_flow_table_insert(&t, &k, ts_flow_table_hash(&t, &k)), "full");
 
     /* a side block is always given (memory permitting) and may go over */
-    struct ts_queues *q = ts_flow_table_queues(&t, f[0]);
+    struct ts_pending *q = ts_flow_table_queue(&t, f[0], TS_SERVER);
     cr_assert_not_null(q);
-    cr_expect_eq(ts_flow_table_queues(&t, f[0]), q, "one block per flow");
+    cr_expect_eq(f[0]->q[TS_CLIENT], 0, "a block for the endpoint that needs one");
+    cr_expect_eq(ts_flow_table_queue(&t, f[0], TS_SERVER), q, "one block per endpoint");
+    cr_expect_eq(ts_flow_table_queued(&t, f[0], TS_SERVER), q);
     cr_expect_eq(t.side_bytes, t.queues.size);
     cr_expect(ts_flow_table_over(&t));
-    ts_flow_table_drop_queues(&t, f[0]);
-    cr_expect_null(f[0]->q);
+    struct ts_pending *qc = ts_flow_table_queue(&t, f[0], TS_CLIENT);
+    cr_assert_not_null(qc);
+    cr_expect_neq(qc, q);
+    cr_expect_eq(t.side_bytes, 2 * t.queues.size);
+    ts_flow_table_drop_queue(&t, f[0], TS_SERVER);
+    cr_expect_eq(f[0]->q[TS_SERVER], 0);
+    cr_expect_eq(t.side_bytes, t.queues.size);
+    ts_flow_table_drop_queue(&t, f[0], TS_CLIENT);
     cr_expect_eq(t.side_bytes, 0);
     cr_expect_not(ts_flow_table_over(&t));
 
@@ -211,7 +219,7 @@ Test(flow_table, max_bytes_counts_side_blocks)
     struct ts_flow_extra *x = ts_flow_table_extra(&t, f[1]);
     cr_assert_not_null(x);
     cr_expect_eq(x->ntrans, 0, "a zeroed block");
-    cr_assert_not_null(ts_flow_table_queues(&t, f[1]));
+    cr_assert_not_null(ts_flow_table_queue(&t, f[1], TS_CLIENT));
     ts_flow_table_unindex(&t, f[2]);
     cr_expect_eq(t.side_bytes, t.queues.size + t.extras.size);
     cr_expect_null(ts_flow_table_insert(&t, &k, ts_flow_table_hash(&t, &k)));
@@ -256,6 +264,34 @@ Test(block_pool, reuse_before_growth)
     }
     cr_expect_eq(p.carved, carved, "no new blocks while some were free");
     cr_expect_eq(p.in_use, N);
+    ts_block_pool_free(&p);
+}
+
+/* References name the same blocks as addresses, across chunks: a block
+ * given back by address is taken again by reference, and the reverse. */
+Test(block_pool, references_and_addresses_agree)
+{
+    struct ts_block_pool p;
+    ts_block_pool_init(&p, 72);
+    enum { N = 1000 }; /* chunks of 64, 128, 256, 512, 1024 */
+    uint32_t r[N];
+    for (uint32_t i = 0; i < N; i++) {
+        r[i] = ts_block_pool_take(&p);
+        cr_assert_eq(r[i], i + 1, "references count up while none was given back");
+        memset(ts_block_pool_at(&p, r[i]), (int)(i & 0xff), p.size);
+    }
+    for (uint32_t i = 0; i < N; i++) {
+        unsigned char *b = ts_block_pool_at(&p, r[i]);
+        cr_assert_eq(b[0], i & 0xff);
+        cr_assert_eq(b[p.size - 1], i & 0xff, "blocks do not overlap");
+    }
+    cr_expect_eq(p.nchunks, 5);
+    ts_block_pool_put(&p, ts_block_pool_at(&p, r[700])); /* in the fourth chunk */
+    cr_expect_eq(ts_block_pool_take(&p), r[700]);
+    ts_block_pool_give(&p, r[5]);
+    cr_expect_eq(ts_block_pool_get(&p), ts_block_pool_at(&p, r[5]));
+    cr_expect_eq(p.in_use, N);
+    cr_expect_eq(p.carved, N);
     ts_block_pool_free(&p);
 }
 
