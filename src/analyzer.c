@@ -117,8 +117,9 @@ int ts_analyzer_new(struct ts_analyzer **out, const struct ts_config *cfg, int d
     uint64_t max_bytes = 0;
     if (cfg->memcap) {
         /* what the flows cannot use: the targets, and a margin for the
-         * pool's last huge page and the buffers around it */
-        uint64_t margin = (4u << 20) + cfg->memcap / 64;
+         * pool's last huge page and the buffers around it (the report's
+         * writer batches, ~1 MiB, and its end-of-input buffers, ~1.5 MiB) */
+        uint64_t margin = (7u << 20) + cfg->memcap / 64;
         if (margin > cfg->memcap / 4)
             margin = cfg->memcap / 4;
         uint64_t left = cfg->memcap > sf_bytes + margin ? cfg->memcap - sf_bytes - margin : 0;
@@ -300,8 +301,10 @@ static void push_done(struct ts_analyzer *a, struct ts_flow *f)
     a->done[a->ndone++] = f;
 }
 
-static void finish_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
-                        enum ts_finish_reason why)
+/* Write f out: settle its endpoints, take it out of the index and count it
+ * in the summary (the caller puts it in done[]). */
+static void end_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
+                     enum ts_finish_reason why)
 {
     flush_pending(a, f);
     int64_t two_msl = 2 * a->cfg.msl_ns;
@@ -346,6 +349,12 @@ static void finish_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
     int n = ts_flow_anomalies(f, &dc, found, TS_AN_COUNT);
     for (int i = 0; i < n; i++)
         s->anomalies[found[i].kind]++;
+}
+
+static void finish_flow(struct ts_analyzer *a, struct ts_flow *f, int64_t at_ns,
+                        enum ts_finish_reason why)
+{
+    end_flow(a, f, at_ns, why);
     push_done(a, f);
 }
 
@@ -851,35 +860,87 @@ static void sync_flood_summary(struct ts_analyzer *a)
     a->sum.peak_half_open = st.peak_half_open;
 }
 
-static int by_id(const void *x, const void *y)
+/* Heapsort of flows by id, in place: qsort would take a second array as
+ * large as this one (glibc sorts by merging), at the moment the end of the
+ * input holds the most memory. */
+static void sift_down(struct ts_flow **v, size_t root, size_t n)
 {
-    const struct ts_flow *const *a = x, *const *b = y;
-    return (*a)->id < (*b)->id ? -1 : (*a)->id > (*b)->id;
+    for (size_t child; (child = 2 * root + 1) < n; root = child) {
+        if (child + 1 < n && v[child + 1]->id > v[child]->id)
+            child++;
+        if (v[root]->id >= v[child]->id)
+            return;
+        struct ts_flow *t = v[root];
+        v[root] = v[child];
+        v[child] = t;
+    }
+}
+
+static void sort_by_id(struct ts_flow **v, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(v, i, n);
+    for (size_t end = n; end-- > 1;) {
+        struct ts_flow *t = v[0];
+        v[0] = v[end];
+        v[end] = t;
+        sift_down(v, 0, end);
+    }
+}
+
+/* Room in done[] for n more flows, compacting what was taken before
+ * growing to exactly the size needed. */
+static bool reserve_done(struct ts_analyzer *a, uint32_t n)
+{
+    if (a->done_pos > 0) {
+        memmove(a->done, a->done + a->done_pos, (a->ndone - a->done_pos) * sizeof *a->done);
+        a->ndone -= a->done_pos;
+        a->done_pos = 0;
+    }
+    if (n <= a->done_cap - a->ndone)
+        return true;
+    if (n > UINT32_MAX - a->ndone)
+        return false;
+    struct ts_flow **d = realloc(a->done, ((size_t)a->ndone + n) * sizeof *d);
+    if (!d)
+        return false;
+    a->done = d;
+    a->done_cap = a->ndone + n;
+    return true;
 }
 
 void ts_analyzer_finish(struct ts_analyzer *a)
 {
     release_returned(a);
-    uint32_t n = a->ft.allocated, k = 0, cur = 0;
-    struct ts_flow **all = n ? malloc(n * sizeof *all) : NULL;
+    uint32_t live = a->ft.used;
     struct ts_flow *f;
-    while ((f = ts_flow_table_next(&a->ft, &cur)) != NULL)
-        if (!(f->flags & TS_FLOW_FINISHED) && all && k < n)
-            all[k++] = f;
-    uint32_t live = k;
-    /* the pool hands out records in id order until records are reused */
-    bool sorted = true;
-    for (uint32_t i = 1; i < live && sorted; i++)
-        sorted = all[i - 1]->id < all[i]->id;
-    if (all && !sorted)
-        qsort(all, live, sizeof *all, by_id);
-    /* all of them go: empty the index in one pass rather than unlink each
-     * (27 -> 20 ms for 118,000 flows), unless some could not be listed */
-    if (all)
+    uint32_t cur = 0;
+    if (reserve_done(a, live)) {
+        /* every flow still tracked goes, in id order: listed straight into
+         * done[] (the end of the input is where a memcap's worth of flows
+         * would otherwise need arrays of their own), then the index emptied
+         * in one pass */
+        struct ts_flow **all = a->done + a->ndone;
+        uint32_t k = 0;
+        while (k < live && (f = ts_flow_table_next(&a->ft, &cur)) != NULL)
+            if (!(f->flags & TS_FLOW_FINISHED))
+                all[k++] = f;
+        /* the pool hands out records in id order until records are reused */
+        bool sorted = true;
+        for (uint32_t i = 1; i < k && sorted; i++)
+            sorted = all[i - 1]->id < all[i]->id;
+        if (!sorted)
+            sort_by_id(all, k);
         ts_flow_table_unindex_all(&a->ft);
-    for (uint32_t i = 0; i < live; i++)
-        finish_flow(a, all[i], a->now_ns, TS_FINISH_END);
-    free(all);
+        for (uint32_t i = 0; i < k; i++)
+            end_flow(a, all[i], a->now_ns, TS_FINISH_END);
+        a->ndone += k;
+    } else {
+        /* no memory to list them: in pool order, as many as done[] takes */
+        while ((f = ts_flow_table_next(&a->ft, &cur)) != NULL)
+            if (!(f->flags & TS_FLOW_FINISHED))
+                finish_flow(a, f, a->now_ns, TS_FINISH_END);
+    }
     ts_sf_finish(a->sf, a->now_ns, a->sum.evicted);
     sync_flood_summary(a);
 }

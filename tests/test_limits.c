@@ -230,6 +230,73 @@ Test(limits, a_connection_is_not_evicted_by_its_own_packets)
     }
 }
 
+/* The man page: flows still open at the end of the input come last, in id
+ * order. With --memcap 1M a run of 3,000 open connections evicts the least
+ * recently active first (here the oldest, so also in id order) and gives
+ * their records to newer connections, so at the end the records no longer
+ * lie in id order: every flow must still come out once, ids 1..3000
+ * ascending. */
+Test(limits, flows_open_at_the_end_come_out_in_id_order)
+{
+    const char *cap = tmp_path("order");
+    struct pcapw w;
+    pw_open(&w, cap);
+    enum { N = 3000 };
+    for (uint32_t i = 0; i < N; i++)
+        pw_conn(&w, 0x0a030000u + i, (uint16_t)(30000 + i % 20000), 0);
+    fclose(w.f);
+    const char *opts[] = {"--memcap 1M", "--memcap 1M --format ndjson"};
+    for (int o = 0; o < 2; o++) {
+        char args[256];
+        snprintf(args, sizeof args, "%s '%s'", opts[o], cap);
+        int status;
+        json_object *doc = NULL;
+        int64_t prev = 0, n = 0;
+        if (o == 0) {
+            doc = ts_test_run_json(args, &status, NULL);
+            cr_assert_not_null(doc, "%s", args);
+            cr_expect_gt(json_object_get_int64(ts_test_get(doc, "summary.evicted")), 0,
+                         "%s: the table was not full", args);
+            json_object *flows = ts_test_get(doc, "flows");
+            for (size_t i = 0; i < json_object_array_length(flows); i++) {
+                int64_t id = json_object_get_int64(
+                    ts_test_get(json_object_array_get_idx(flows, i), "id"));
+                cr_expect_gt(id, prev, "%s: flow %lld after %lld", args, (long long)id,
+                             (long long)prev);
+                prev = id;
+                n++;
+            }
+            json_object_put(doc);
+        } else {
+            char *out = tmp_path("order_out");
+            char cmd[700];
+            snprintf(cmd, sizeof cmd, "'%s' %s -o '%s'", TS_BINARY, args, out);
+            cr_assert_eq(system(cmd), 0, "%s", cmd);
+            char *text = ts_test_slurp(out, NULL);
+            cr_assert_not_null(text);
+            for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+                json_object *j = json_tokener_parse(line);
+                cr_assert_not_null(j, "%s: a line that is not JSON", args);
+                json_object *type = NULL, *id = NULL;
+                if (json_object_object_get_ex(j, "event_type", &type) &&
+                    strcmp(json_object_get_string(type), "flow") == 0 &&
+                    json_object_object_get_ex(j, "id", &id)) {
+                    cr_expect_gt(json_object_get_int64(id), prev, "%s: flow %lld after %lld",
+                                 args, (long long)json_object_get_int64(id), (long long)prev);
+                    prev = json_object_get_int64(id);
+                    n++;
+                }
+                json_object_put(j);
+            }
+            free(text);
+            unlink(out);
+        }
+        cr_expect_eq(n, N, "%s: %lld flows", args, (long long)n);
+        cr_expect_eq(prev, N, "%s: the last id", args);
+    }
+    unlink(cap);
+}
+
 /* With --format text --timeline each packet's line lists the transitions
  * that packet caused in its own connection. Flows written out early while
  * it is handled (a full table) must not add theirs: one endpoint's
