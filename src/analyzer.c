@@ -915,7 +915,9 @@ void ts_analyzer_finish(struct ts_analyzer *a)
     uint32_t live = a->ft.used;
     struct ts_flow *f;
     uint32_t cur = 0;
-    if (reserve_done(a, live)) {
+    if (live == 0) {
+        /* nothing to write out (and done[] may not exist yet) */
+    } else if (reserve_done(a, live)) {
         /* every flow still tracked goes, in id order: listed straight into
          * done[] (the end of the input is where a memcap's worth of flows
          * would otherwise need arrays of their own), then the index emptied
