@@ -445,8 +445,11 @@ static uint8_t settled_state(const struct ts_flow_table *ft, const struct ts_flo
 {
     const struct ts_endpoint *ep = &f->ep[idx];
     enum ts_state st = (enum ts_state)ep->state;
+    if (!ep->npending)
+        return (uint8_t)st;
+    const struct ts_pending *q = ts_flow_table_queued(ft, f, idx);
     for (unsigned i = 0; i < ep->npending; i++)
-        st = ts_fsm_recv(st, (enum ts_recv_event)ts_flow_table_queued(ft, f, idx)[i].event);
+        st = ts_fsm_recv(st, (enum ts_recv_event)q[i].event);
     return (uint8_t)st;
 }
 
