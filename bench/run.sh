@@ -21,9 +21,16 @@ Usage: bench/run.sh [options]
   --file FILE   benchmark FILE instead of the generated 1M capture
   --no-build    reuse build-bench/ as it is (no cmake, no cc)
   --runs FILE   also write every run as TSV to FILE
+  --memory MODE what memory each timed run starts with (see bench/README.md):
+                primed (default): just before it, a helper touches and frees
+                  BENCH_PRIME_MB MiB, so its pages are ones the host still backs;
+                cold: a pause of BENCH_PAUSE s before it, so that a virtual
+                  machine reporting free memory to its host has given it back;
+                as-is: neither (each run inherits what the previous one freed)
   -h, --help    this text
 Environment: TIME_BIN (default /usr/bin/time), BENCH_1M (default /tmp/tcpstates-bench-1M.pcap),
-             BENCH_10M (default /tmp/tcpstates-bench-10M.pcap).
+             BENCH_10M (default /tmp/tcpstates-bench-10M.pcap), BENCH_PRIME_MB
+             (default 1280), BENCH_PAUSE (default 3).
 EOF
 }
 
@@ -36,6 +43,9 @@ ONLY=""
 FILE=""
 BUILD_IT=1
 RUNS_OUT=""
+MEMORY=primed
+PRIME_MB=${BENCH_PRIME_MB:-1280}
+PAUSE=${BENCH_PAUSE:-3}
 CAP_1M=${BENCH_1M:-/tmp/tcpstates-bench-1M.pcap}
 CAP_10M=${BENCH_10M:-/tmp/tcpstates-bench-10M.pcap}
 
@@ -48,6 +58,7 @@ while [ $# -gt 0 ]; do
         --file) FILE=$2; shift 2 ;;
         --no-build) BUILD_IT=0; shift ;;
         --runs) RUNS_OUT=$2; shift 2 ;;
+        --memory) MEMORY=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
     esac
@@ -58,6 +69,11 @@ case $TSHARK_REPS in ''|*[!0-9]*|0) echo "run.sh: -t needs a positive number" >&
 if [ -n "$FILE" ] && [ "$DO_10M" = 1 ]; then
     echo "run.sh: --file and --10m do not go together" >&2; exit 2
 fi
+
+case $MEMORY in
+    primed|cold|as-is) ;;
+    *) echo "run.sh: --memory is primed, cold or as-is, not '$MEMORY'" >&2; exit 2 ;;
+esac
 
 ALL_CMDS=(plain buffered json text tcpdump tcptrace tshark argus)
 SLOW_CMDS=" tcptrace tshark argus "
@@ -72,6 +88,7 @@ fi
 TCPSTATES=$BUILD/tcpstates
 LOOP_PLAIN=$BUILD/loop_plain
 LOOP_BUFFERED=$BUILD/loop_buffered
+TOUCH_MEMORY=$BUILD/touch_memory
 if [ "$BUILD_IT" = 1 ]; then
     echo "== building (Release) in $BUILD" >&2
     cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DTS_TESTS=OFF >/dev/null
@@ -79,8 +96,9 @@ if [ "$BUILD_IT" = 1 ]; then
     CC=${CC:-cc}
     "$CC" -O2 -o "$LOOP_PLAIN" "$ROOT/bench/loop_plain.c" -lpcap
     "$CC" -O2 -o "$LOOP_BUFFERED" "$ROOT/bench/loop_buffered.c" -lpcap
+    "$CC" -O2 -o "$TOUCH_MEMORY" "$ROOT/bench/touch_memory.c"
 fi
-for b in "$TCPSTATES" "$LOOP_PLAIN" "$LOOP_BUFFERED"; do
+for b in "$TCPSTATES" "$LOOP_PLAIN" "$LOOP_BUFFERED" "$TOUCH_MEMORY"; do
     [ -x "$b" ] || { echo "run.sh: $b missing (drop --no-build)" >&2; exit 1; }
 done
 
@@ -148,11 +166,31 @@ TMPD=$(mktemp -d)
 trap 'rm -rf "$TMPD"' EXIT
 [ -n "$RUNS_OUT" ] && printf 'capture\tcommand\trun\twall_s\tpeak_rss_kb\texit\n' >"$RUNS_OUT"
 
+# What memory the next timed run starts with (--memory).
+settle_memory() {
+    case $MEMORY in
+        primed) "$TOUCH_MEMORY" "$PRIME_MB" ;;
+        cold) sleep "$PAUSE" ;;
+    esac
+}
+
+# Does this machine's balloon device report free memory to the host
+# (virtio-balloon, feature bit 5: VIRTIO_BALLOON_F_REPORTING)?
+free_page_reporting() {
+    local d
+    for d in /sys/bus/virtio/devices/*; do
+        [ "$(cat "$d/device" 2>/dev/null)" = 0x0005 ] || continue
+        [ "$(cut -c6 "$d/features" 2>/dev/null)" = 1 ] && { echo on; return; }
+    done
+    echo off
+}
+
 # run_one NAME FILE -> sets WALL, RSS_KB, RC
 run_one() {
     cmd_argv "$1" "$2"
     local t0 t1
     RC=0
+    settle_memory
     if [ "$HAVE_TIME" = 1 ]; then
         t0=$(now)
         "$TIME_BIN" -f '%e %M' -o "$TMPD/time" "${ARGV[@]}" >/dev/null 2>"$TMPD/stderr" || RC=$?
@@ -245,6 +283,12 @@ done
 echo "tcpstates bench: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet HEAD -- src include 2>/dev/null || echo ' (src modified)'), $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)"
 [ ${#SKIPPED[@]} -gt 0 ] && echo "not installed, skipped: ${SKIPPED[*]}"
 [ "$HAVE_TIME" = 1 ] || echo "no GNU time: peak RSS not measured"
+case $MEMORY in
+    primed) echo "memory: primed (${PRIME_MB} MiB touched and freed just before each run)" ;;
+    cold) echo "memory: cold (${PAUSE} s pause before each run)" ;;
+    as-is) echo "memory: as-is (each run inherits what the previous one freed)" ;;
+esac
+echo "free page reporting to the host (virtio-balloon): $(free_page_reporting)"
 
 bench "$CAP_1M" 1M "${CMDS[@]}"
 
