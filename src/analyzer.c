@@ -23,6 +23,7 @@
 #include "detect.h"
 #include "flow_key.h"
 #include "flow_table.h"
+#include "prefault.h"
 #include "synflood.h"
 #include "tcp_seq.h"
 #include "zeek_conn.h"
@@ -294,6 +295,7 @@ static void push_done(struct ts_analyzer *a, struct ts_flow *f)
                 ts_flow_table_release(&a->ft, f);
                 return;
             }
+            ts_prefault(n + a->done_cap, (cap - a->done_cap) * sizeof *n);
             a->done = n;
             a->done_cap = cap;
         }
@@ -907,6 +909,7 @@ static bool reserve_done(struct ts_analyzer *a, uint32_t n)
     struct ts_flow **d = realloc(a->done, ((size_t)a->ndone + n) * sizeof *d);
     if (!d)
         return false;
+    ts_prefault(d + a->done_cap, ((size_t)a->ndone + n - a->done_cap) * sizeof *d);
     a->done = d;
     a->done_cap = a->ndone + n;
     return true;

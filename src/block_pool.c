@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prefault.h"
+
 void ts_block_pool_init(struct ts_block_pool *p, size_t size)
 {
     memset(p, 0, sizeof *p);
@@ -37,7 +39,11 @@ static uint32_t carve(struct ts_block_pool *p)
         if (!chunk)
             return 0;
         p->chunks[p->nchunks++] = chunk;
+        p->mapped = 0;
     }
+    uint64_t off = p->carved - TS_BP_FIRST * (((uint64_t)1 << c) - 1);
+    ts_prefault_upto(p->chunks[c], ((size_t)TS_BP_FIRST << c) * p->size,
+                     (size_t)(off + 1) * p->size, &p->mapped);
     return (uint32_t)++p->carved;
 }
 

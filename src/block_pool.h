@@ -20,6 +20,7 @@ struct ts_block_pool {
     void *chunks[TS_BP_MAX_CHUNKS];
     uint32_t nchunks;
     uint64_t carved;    /* blocks handed out of the chunks at least once */
+    size_t mapped;      /* bytes of the newest chunk mapped in (prefault.h) */
     uint64_t in_use;
     uint32_t free_head; /* blocks given back, linked through their first word: ref */
 };

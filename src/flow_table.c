@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "flow_key.h"
+#include "prefault.h"
 
 /* Chunk c holds TS_FT_FIRST << c records, so a small capture allocates
  * little and a large one few times; pool index i lives in chunk
@@ -92,6 +93,7 @@ static void grow_buckets(struct ts_flow_table *t)
     uint32_t *nb = calloc(n, sizeof *nb);
     if (!nb)
         return; /* keep the longer chains; lookups stay correct */
+    ts_prefault(nb, n * sizeof *nb);
     for (uint32_t i = 0; i < t->nbuckets; i++) {
         uint32_t s = t->buckets[i];
         while (s) {
@@ -141,7 +143,10 @@ static uint32_t take_slot(struct ts_flow_table *t)
         if (!chunk)
             return 0;
         t->chunks[t->nchunks++] = chunk;
+        t->mapped = 0;
     }
+    ts_prefault_upto(t->chunks[c], ((size_t)TS_FT_FIRST << c) * sizeof(struct ts_flow),
+                     ((size_t)o + 1) * sizeof(struct ts_flow), &t->mapped);
     return ++t->allocated;
 }
 

@@ -32,6 +32,7 @@ struct ts_flow_table {
     uint32_t free_head;      /* free list through flow.next, pool index + 1 */
     uint32_t used;           /* flows in the index */
     uint32_t allocated;      /* records in the pool */
+    size_t mapped;           /* bytes of the newest chunk mapped in (prefault.h) */
     uint32_t max_flows;
     uint64_t max_bytes;      /* 0 = no bound */
     uint64_t side_bytes;     /* side blocks of the flows in the index */

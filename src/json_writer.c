@@ -8,6 +8,8 @@
 
 #include <stdlib.h>
 
+#include "prefault.h"
+
 /* "00" "01" .. "99": the two digits of n at digit_pairs + 2 * n */
 static const char digit_pairs[201] = "0001020304050607080910111213141516171819"
                                      "2021222324252627282930313233343536373839"
@@ -47,6 +49,7 @@ static bool grow(struct ts_jw *w, size_t n)
         w->failed = true;
         return false;
     }
+    ts_prefault(b + w->cap, cap - w->cap);
     w->buf = b;
     w->cap = cap;
     return true;

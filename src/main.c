@@ -15,6 +15,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "decode.h"
+#include "prefault.h"
 #include "report.h"
 #include "tcpstates.h"
 
@@ -218,8 +219,10 @@ int main(int argc, char **argv)
     /* Reading a file, the report goes out in big writes: glibc gives a FILE
      * a larger buffer only when it is handed one. */
     static char out_buffer[256 * 1024];
-    if (!live)
+    if (!live) {
         setvbuf(out, out_buffer, _IOFBF, sizeof out_buffer);
+        ts_prefault(out_buffer, sizeof out_buffer);
+    }
     if (live && drop_privileges(o.user, err, sizeof err) < 0) {
         ts_capture_close(cap);
         ts_cli_free(&o);

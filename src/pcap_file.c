@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "prefault.h"
 
 _Static_assert(TS_PCAP_FILE_CHUNK >= TS_PCAP_FILE_RECORD_LEN + TS_PCAP_FILE_MAX_CAPLEN,
                "a whole record must fit in the buffer");
@@ -85,6 +86,7 @@ static bool grow(struct ts_pcap_file *f, size_t need)
     uint8_t *b = realloc(f->buf, size);
     if (!b)
         return false;
+    ts_prefault(b + f->size, size - f->size);
     f->buf = b;
     f->size = size;
     return true;

@@ -44,6 +44,7 @@
 
 #include "flow_key.h"
 #include "hll.h"
+#include "prefault.h"
 
 #define NS_PER_SEC 1000000000LL
 #define SLOT_NS (NS_PER_SEC / 10) /* fine slots of 100 ms */
@@ -126,6 +127,7 @@ struct ts_synflood {
     bool any_evicted;        /* one was noted */
     uint32_t free_head;      /* records given back: index + 1 */
     uint32_t fresh;          /* records never used yet start here (untouched pages) */
+    size_t mapped;           /* bytes of t mapped in (prefault.h) */
     uint32_t lru_head, lru_tail;
     uint64_t used;
     int64_t now_ns, next_eval_ns;
@@ -291,6 +293,8 @@ static struct target *get_target(struct ts_synflood *sf, const uint8_t *addr, ui
     if (!create)
         return NULL;
     if (!sf->free_head && sf->fresh < sf->cfg.max_targets) {
+        ts_prefault_upto(sf->t, (size_t)sf->cfg.max_targets * sizeof *sf->t,
+                         ((size_t)sf->fresh + 1) * sizeof *sf->t, &sf->mapped);
         sf->t[sf->fresh].hnext = 0;
         sf->free_head = ++sf->fresh;
     }
