@@ -135,6 +135,10 @@ size_t ts_analyzer_take_done(struct ts_analyzer *a, const struct ts_flow *const 
  * each packet, tick and finish, as the finished flows. */
 const struct ts_alert *ts_analyzer_next_alert(struct ts_analyzer *a);
 
+/* True when a finished flow or an alert event is waiting to be taken (most
+ * packets leave neither: the loop need not ask for them). */
+bool ts_analyzer_has_output(const struct ts_analyzer *a);
+
 /* The trace of the last TCP packet (valid when ts_analyzer_packet returned 1). */
 const struct ts_packet_trace *ts_analyzer_trace(const struct ts_analyzer *a);
 

@@ -985,6 +985,11 @@ void ts_analyzer_tick(struct ts_analyzer *a, int64_t now_ns)
     sync_flood_summary(a);
 }
 
+bool ts_analyzer_has_output(const struct ts_analyzer *a)
+{
+    return (!a->batch_out && a->done_pos < a->ndone) || ts_sf_has_alert(a->sf);
+}
+
 const struct ts_alert *ts_analyzer_next_alert(struct ts_analyzer *a)
 {
     return ts_sf_next_alert(a->sf);

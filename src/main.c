@@ -317,7 +317,8 @@ int main(int argc, char **argv)
             break;
         if (ts_analyzer_packet(a, p.ts_ns, p.data, p.caplen, p.len) == 1 && trace)
             ts_report_trace(rep, ts_analyzer_trace(a));
-        drain(a, rep, &reported);
+        if (ts_analyzer_has_output(a))
+            drain(a, rep, &reported);
         if (o.count && ++n >= o.count)
             break;
         if (!o.count)

@@ -877,6 +877,11 @@ const struct ts_alert *ts_sf_next_alert(struct ts_synflood *sf)
     return &sf->q[sf->qpos++];
 }
 
+bool ts_sf_has_alert(const struct ts_synflood *sf)
+{
+    return sf->qpos < sf->nq;
+}
+
 void ts_sf_stats(const struct ts_synflood *sf, struct ts_sf_stats *out)
 {
     *out = sf->st;

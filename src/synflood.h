@@ -79,6 +79,8 @@ void ts_sf_finish(struct ts_synflood *sf, int64_t now_ns, uint64_t evicted_total
 
 /* The next alert event, or NULL; valid until the next call on sf. */
 const struct ts_alert *ts_sf_next_alert(struct ts_synflood *sf);
+/* True when ts_sf_next_alert has one to give. */
+bool ts_sf_has_alert(const struct ts_synflood *sf);
 
 void ts_sf_stats(const struct ts_synflood *sf, struct ts_sf_stats *out);
 
