@@ -25,12 +25,13 @@ Usage: bench/run.sh [options]
                 primed (default): just before it, a helper touches and frees
                   BENCH_PRIME_MB MiB, so its pages are ones the host still backs;
                 cold: a pause of BENCH_PAUSE s before it, so that a virtual
-                  machine reporting free memory to its host has given it back;
+                  machine reporting free memory to its host has given it back
+                  (not exact: see bench/README.md);
                 as-is: neither (each run inherits what the previous one freed)
   -h, --help    this text
 Environment: TIME_BIN (default /usr/bin/time), BENCH_1M (default /tmp/tcpstates-bench-1M.pcap),
              BENCH_10M (default /tmp/tcpstates-bench-10M.pcap), BENCH_PRIME_MB
-             (default 1280), BENCH_PAUSE (default 3).
+             (default 1280), BENCH_PAUSE (default 10).
 EOF
 }
 
@@ -45,11 +46,15 @@ BUILD_IT=1
 RUNS_OUT=""
 MEMORY=primed
 PRIME_MB=${BENCH_PRIME_MB:-1280}
-PAUSE=${BENCH_PAUSE:-3}
+PAUSE=${BENCH_PAUSE:-10}
 CAP_1M=${BENCH_1M:-/tmp/tcpstates-bench-1M.pcap}
 CAP_10M=${BENCH_10M:-/tmp/tcpstates-bench-10M.pcap}
 
 while [ $# -gt 0 ]; do
+    case $1 in
+        -n|-t|--only|--file|--runs|--memory)
+            [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 2; } ;;
+    esac
     case $1 in
         -n) REPS=$2; shift 2 ;;
         -t) TSHARK_REPS=$2; shift 2 ;;
@@ -74,6 +79,8 @@ case $MEMORY in
     primed|cold|as-is) ;;
     *) echo "run.sh: --memory is primed, cold or as-is, not '$MEMORY'" >&2; exit 2 ;;
 esac
+case $PRIME_MB in ''|*[!0-9]*|0) echo "run.sh: BENCH_PRIME_MB needs a positive number of MiB" >&2; exit 2 ;; esac
+case $PAUSE in ''|*[!0-9.]*|.) echo "run.sh: BENCH_PAUSE needs a number of seconds" >&2; exit 2 ;; esac
 
 ALL_CMDS=(plain buffered json text tcpdump tcptrace tshark argus)
 SLOW_CMDS=" tcptrace tshark argus "
@@ -98,7 +105,9 @@ if [ "$BUILD_IT" = 1 ]; then
     "$CC" -O2 -o "$LOOP_BUFFERED" "$ROOT/bench/loop_buffered.c" -lpcap
     "$CC" -O2 -o "$TOUCH_MEMORY" "$ROOT/bench/touch_memory.c"
 fi
-for b in "$TCPSTATES" "$LOOP_PLAIN" "$LOOP_BUFFERED" "$TOUCH_MEMORY"; do
+NEEDED=("$TCPSTATES" "$LOOP_PLAIN" "$LOOP_BUFFERED")
+[ "$MEMORY" = primed ] && NEEDED+=("$TOUCH_MEMORY")
+for b in "${NEEDED[@]}"; do
     [ -x "$b" ] || { echo "run.sh: $b missing (drop --no-build)" >&2; exit 1; }
 done
 
@@ -169,7 +178,8 @@ trap 'rm -rf "$TMPD"' EXIT
 # What memory the next timed run starts with (--memory).
 settle_memory() {
     case $MEMORY in
-        primed) "$TOUCH_MEMORY" "$PRIME_MB" ;;
+        primed) "$TOUCH_MEMORY" "$PRIME_MB" >/dev/null || {
+                    echo "run.sh: $TOUCH_MEMORY $PRIME_MB failed" >&2; exit 1; } ;;
         cold) sleep "$PAUSE" ;;
     esac
 }
@@ -285,7 +295,7 @@ echo "tcpstates bench: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null ||
 [ "$HAVE_TIME" = 1 ] || echo "no GNU time: peak RSS not measured"
 case $MEMORY in
     primed) echo "memory: primed (${PRIME_MB} MiB touched and freed just before each run)" ;;
-    cold) echo "memory: cold (${PAUSE} s pause before each run)" ;;
+    cold) echo "memory: cold (${PAUSE} s pause before each run; how much the host has taken back varies)" ;;
     as-is) echo "memory: as-is (each run inherits what the previous one freed)" ;;
 esac
 echo "free page reporting to the host (virtio-balloon): $(free_page_reporting)"

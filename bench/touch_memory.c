@@ -1,19 +1,19 @@
 /* touch_memory.c - benchmark helper: writes one byte in every page of N MiB
- * of fresh anonymous memory, then exits. run.sh calls it in two ways:
- *
- *   touch_memory N          before a timed run with --memory primed: the
- *                           pages it frees on exit are still backed by the
- *                           host when the next process asks for memory
- *   touch_memory --rate N   prints how long the first touch took, in
- *                           milliseconds per MiB, for the table's header
+ * of fresh anonymous memory (in 2 MiB pages where the kernel gives them, as
+ * tcpstates' flow pool), then exits. bench/run.sh --memory primed runs it
+ * just before each timed run: the pages it frees on exit are still backed by
+ * the host when the next process asks for memory.
  *
  * On a virtual machine whose balloon device reports free memory to the host
- * (virtio-balloon free page reporting), memory freed for about 2 s is given
- * back to the host, and the next first touch of it waits for the host to
- * back it again: ~1.5-3 ms per MiB here, against ~0.06 ms per MiB for the
- * guest's own zeroing. See bench/README.md, "Memory the host takes back".
+ * (virtio-balloon free page reporting), memory left free for a few seconds
+ * is given back to the host, and the next first touch of it waits for the
+ * host to back it again: 1.5-2.8 ms per MiB here, against 0.07 ms per MiB
+ * for memory freed a moment before. With --rate it prints its own first
+ * touch in milliseconds per MiB, to see which of the two a machine gives.
+ * See bench/README.md, "Memory the host takes back".
  *
  *     cc -O2 -o touch_memory bench/touch_memory.c
+ *     ./touch_memory [--rate] MIB
  */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS under -std=c11 */
 #include <stdio.h>
