@@ -26,10 +26,10 @@
 static inline void ts_prefault(void *p, size_t n)
 {
 #ifdef MADV_POPULATE_WRITE
-    long pg = sysconf(_SC_PAGESIZE);
-    size_t page = pg > 0 ? (size_t)pg : 4096;
     if (n == 0)
         return;
+    long pg = sysconf(_SC_PAGESIZE);
+    size_t page = pg > 0 ? (size_t)pg : 4096;
     uintptr_t start = (uintptr_t)p & ~(uintptr_t)(page - 1);
     uintptr_t end = ((uintptr_t)p + n + page - 1) & ~(uintptr_t)(page - 1);
     if (end > start)
