@@ -27,40 +27,10 @@
 
 #include "capture.h"
 #include "pcap_file.h"
+#include "reader_compare.h"
 #include "support.h"
 
 /* ---- building captures -------------------------------------------------- */
-
-struct cap {
-    uint8_t *b;
-    size_t n, size;
-    bool big; /* byte order of the file */
-};
-
-static void put(struct cap *c, const void *p, size_t n)
-{
-    if (c->n + n > c->size) {
-        c->size = (c->n + n) * 2 + 1024;
-        c->b = realloc(c->b, c->size);
-        cr_assert_not_null(c->b);
-    }
-    memcpy(c->b + c->n, p, n);
-    c->n += n;
-}
-
-static void put32(struct cap *c, uint32_t v)
-{
-    uint8_t x[4];
-    for (int i = 0; i < 4; i++)
-        x[i] = (uint8_t)(c->big ? v >> (24 - 8 * i) : v >> (8 * i));
-    put(c, x, 4);
-}
-
-static void put16(struct cap *c, uint16_t v)
-{
-    uint8_t x[2] = {(uint8_t)(c->big ? v >> 8 : v), (uint8_t)(c->big ? v : v >> 8)};
-    put(c, x, 2);
-}
 
 enum { US = 0, NS = 1 };
 #define DLT_EN10MB_ 1
@@ -101,113 +71,7 @@ static void full(struct cap *c, uint32_t sec, uint32_t frac, uint32_t caplen, un
     record(c, sec, frac, caplen, caplen + 4, caplen, seed);
 }
 
-static char tmpdir[64];
-
-static const char *write_cap(const char *name, const struct cap *c, size_t n)
-{
-    static char paths[4][256];
-    static unsigned next;
-    if (!tmpdir[0]) {
-        snprintf(tmpdir, sizeof tmpdir, "/tmp/ts_pcap_file_XXXXXX");
-        cr_assert_not_null(mkdtemp(tmpdir));
-    }
-    char *p = paths[next++ % 4];
-    snprintf(p, sizeof paths[0], "%s/%s", tmpdir, name);
-    FILE *f = fopen(p, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(c->b, 1, n, f), n);
-    fclose(f);
-    return p;
-}
-
 /* ---- comparing the two readers ------------------------------------------ */
-
-struct outcome {
-    int open_rc, last_rc;
-    unsigned long long packets;
-    bool in_place;
-};
-
-/* Open path both ways (new: with open_new, or the file itself when NULL) and
- * read to the end; any difference fails the test, naming what and where. */
-static struct outcome compare_caps(const char *what, struct ts_capture *ref, int rr,
-                                   const char *rerr, struct ts_capture *cap, int nr,
-                                   const char *nerr, const char *filter)
-{
-    struct outcome o = {.open_rc = rr};
-    cr_assert_eq(nr, rr, "%s: open: libpcap %d (%s), ours %d (%s)", what, rr, rerr, nr, nerr);
-    if (rr < 0) {
-        cr_assert_str_eq(nerr, rerr, "%s: open error", what);
-        return o;
-    }
-    o.in_place = ts_capture_reads_in_place(cap);
-    cr_assert_not(ts_capture_reads_in_place(ref));
-    cr_assert_eq(ts_capture_datalink(cap), ts_capture_datalink(ref), "%s: datalink", what);
-    cr_assert_eq(ts_capture_offset(cap), ts_capture_offset(ref), "%s: first offset", what);
-    bool classic = ts_capture_offset(ref) >= 0; /* offsets are counted at all */
-    bool offsets = true; /* the reference's offset is still known (or never was) */
-    if (filter) {
-        char e1[256], e2[256];
-        int f1 = ts_capture_set_filter(ref, filter, e1, sizeof e1);
-        int f2 = ts_capture_set_filter(cap, filter, e2, sizeof e2);
-        cr_assert_eq(f1, f2, "%s: filter", what);
-        if (f1 < 0)
-            cr_assert_str_eq(e1, e2);
-    }
-    for (;;) {
-        struct ts_capture_packet a, b;
-        char ea[512] = "", eb[512] = "";
-        int ra = ts_capture_next(ref, &a, ea, sizeof ea);
-        int rb = ts_capture_next(cap, &b, eb, sizeof eb);
-        cr_assert_eq(rb, ra, "%s: packet %llu: libpcap %d (%s), ours %d (%s)", what,
-                     o.packets + 1, ra, ea, rb, eb);
-        offsets = offsets && (ts_capture_offset(ref) >= 0 || !classic);
-        if (offsets)
-            cr_assert_eq(ts_capture_offset(cap), ts_capture_offset(ref),
-                         "%s: offset after %llu", what, o.packets);
-        else
-            cr_assert_geq(ts_capture_offset(cap), 0, "%s: offset after %llu", what, o.packets);
-        o.last_rc = ra;
-        if (ra < 0 && offsets)
-            cr_assert_str_eq(eb, ea, "%s: the error", what);
-        if (ra < 0 && !offsets) /* the same but for the offset */
-            cr_assert_str_eq(strstr(eb, ": ") ? strstr(eb, ": ") : eb,
-                             strstr(ea, ": ") ? strstr(ea, ": ") : ea, "%s: the error", what);
-        if (ra != 1)
-            break;
-        o.packets++;
-        cr_assert_eq(b.ts_ns, a.ts_ns, "%s: packet %llu: ts %lld vs %lld", what, o.packets,
-                     (long long)b.ts_ns, (long long)a.ts_ns);
-        cr_assert_eq(b.caplen, a.caplen, "%s: packet %llu: caplen", what, o.packets);
-        cr_assert_eq(b.len, a.len, "%s: packet %llu: len", what, o.packets);
-        cr_assert(a.caplen == 0 || memcmp(a.data, b.data, a.caplen) == 0,
-                  "%s: packet %llu: bytes", what, o.packets);
-    }
-    return o;
-}
-
-static struct outcome compare_file(const char *path, const char *filter)
-{
-    struct ts_capture *ref = NULL, *cap = NULL;
-    char rerr[512] = "", nerr[512] = "";
-    int rr = ts_capture_open_file_libpcap(&ref, path, rerr, sizeof rerr);
-    int nr = ts_capture_open_file(&cap, path, nerr, sizeof nerr);
-    struct outcome o = compare_caps(path, ref, rr, rerr, cap, nr, nerr, filter);
-    if (rr == 0) {
-        ts_capture_close(ref);
-        ts_capture_close(cap);
-    }
-    return o;
-}
-
-/* Both readers on a file built here; in_place: whether ours must walk it. */
-static struct outcome check(const char *name, const struct cap *c, size_t n, bool in_place)
-{
-    struct outcome o = compare_file(write_cap(name, c, n), NULL);
-    if (o.open_rc == 0)
-        cr_assert_eq(o.in_place, in_place, "%s: read in place: %d", name, o.in_place);
-    return o;
-}
 
 /* ---- every capture in testdata/ ---------------------------------------- */
 
@@ -548,16 +412,9 @@ static void through_pipe(const char *name, const struct cap *c, size_t step, boo
     close(fds[1]);
     FILE *fp = fdopen(fds[0], "rb");
     cr_assert_not_null(fp);
-    struct ts_capture *ref = NULL, *cap = NULL;
-    char rerr[512] = "", nerr[512] = "";
-    int rr = ts_capture_open_file_libpcap(&ref, path, rerr, sizeof rerr);
-    int nr = ts_capture_open_stream(&cap, fp, nerr, sizeof nerr);
-    struct outcome o = compare_caps(name, ref, rr, rerr, cap, nr, nerr, NULL);
-    if (rr == 0) {
+    struct outcome o = compare_stream(name, path, fp);
+    if (o.open_rc == 0)
         cr_assert_eq(o.in_place, in_place, "%s: read in place", name);
-        ts_capture_close(ref);
-        ts_capture_close(cap);
-    }
     int st;
     waitpid(pid, &st, 0);
 }
@@ -599,16 +456,9 @@ Test(pcap_file, memory_stream)
     struct cap c = header(false, NS, 2, 4, 65535, DLT_EN10MB_);
     timestamps(&c);
     const char *path = write_cap("mem.pcap", &c, c.n - 3);
-    FILE *fp = fmemopen(c.b, c.n - 3, "rb");
-    struct ts_capture *ref = NULL, *cap = NULL;
-    char rerr[512] = "", nerr[512] = "";
-    int rr = ts_capture_open_file_libpcap(&ref, path, rerr, sizeof rerr);
-    int nr = ts_capture_open_stream(&cap, fp, nerr, sizeof nerr);
-    struct outcome o = compare_caps("mem", ref, rr, rerr, cap, nr, nerr, NULL);
+    struct outcome o = compare_stream("mem", path, fmemopen(c.b, c.n - 3, "rb"));
     cr_assert(o.in_place);
     cr_assert_eq(o.last_rc, -1);
-    ts_capture_close(ref);
-    ts_capture_close(cap);
     free(c.b);
 }
 
@@ -618,29 +468,7 @@ Test(pcap_file, dump_writes_the_same_file)
         struct cap c = header(true, nano, 2, 4, 200, DLT_EN10MB_);
         timestamps(&c);
         full(&c, 9, 9, 300, 9); /* cut to the snapshot length */
-        const char *path = write_cap("dump_in.pcap", &c, c.n);
-        char out_ref[256], out_new[256];
-        snprintf(out_ref, sizeof out_ref, "%s/dump_ref.pcap", tmpdir);
-        snprintf(out_new, sizeof out_new, "%s/dump_new.pcap", tmpdir);
-        struct ts_capture *ref, *cap;
-        char err[512];
-        cr_assert_eq(ts_capture_open_file_libpcap(&ref, path, err, sizeof err), 0);
-        cr_assert_eq(ts_capture_open_file(&cap, path, err, sizeof err), 0);
-        cr_assert(ts_capture_reads_in_place(cap));
-        cr_assert_eq(ts_capture_dump_to(ref, out_ref, err, sizeof err), 0, "%s", err);
-        cr_assert_eq(ts_capture_dump_to(cap, out_new, err, sizeof err), 0, "%s", err);
-        compare_caps("dump", ref, 0, "", cap, 0, "", "len > 50");
-        ts_capture_close(ref);
-        ts_capture_close(cap);
-        size_t n1, n2;
-        char *a = ts_test_slurp(out_ref, &n1), *b = ts_test_slurp(out_new, &n2);
-        cr_assert_not_null(a);
-        cr_assert_not_null(b);
-        cr_assert_eq(n1, n2);
-        cr_assert_gt(n1, 24);
-        cr_assert(memcmp(a, b, n1) == 0, "the -w files differ");
-        free(a);
-        free(b);
+        compare_dump(write_cap("dump_in.pcap", &c, c.n), "len > 50");
         free(c.b);
     }
 }
