@@ -11,15 +11,25 @@
  * bytes alone (an fmemopen) are a valid empty capture, which gives the link
  * type as pcap_datalink names it and the snapshot length as libpcap adjusts
  * it; and that header-only pcap_t compiles the filter (run with
- * pcap_offline_filter) and opens the -w dump. Everything else (pcapng, older
- * versions, link types whose pseudo-headers libpcap byte-swaps while reading:
- * USB, NFLOG, PFLOG, SocketCAN in SLL) is read by libpcap from a stream that
- * replays the bytes already read and then reads on, through our own 256 KiB
- * stdio buffer (pcap_open_offline's default buffer is small and makes half of
- * a plain read loop system calls).
+ * pcap_offline_filter) and opens the -w dump.
+ *
+ * A pcapng file that can be read again (a regular file, not a pipe) and
+ * starts in the shape pcapng_file.c walks is walked the same way, its start
+ * up to the first interface given to libpcap as the header-only capture.
+ * When that walker meets what it leaves to libpcap, libpcap reads the file
+ * again from its start, the packets already handed out are skipped, and
+ * libpcap goes on from there (hand_over).
+ *
+ * Everything else (other pcapng files, older versions, link types whose
+ * pseudo-headers libpcap byte-swaps while reading: USB, NFLOG, PFLOG,
+ * SocketCAN in SLL) is read by libpcap from a stream that replays the bytes
+ * already read and then reads on, through our own 256 KiB stdio buffer
+ * (pcap_open_offline's default buffer is small and makes half of a plain
+ * read loop system calls).
  */
 #include "capture.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pcap.h>
 #include <poll.h>
@@ -30,13 +40,16 @@
 #include <sys/stat.h>
 
 #include "pcap_file.h"
+#include "pcapng_file.h"
 
 #define READ_BUFFER (256 * 1024)
 
 struct ts_capture {
     pcap_t *pcap;              /* for a walked file, the header-only one */
     struct ts_pcap_file *file; /* the classic pcap walker, or NULL: libpcap reads */
+    struct ts_pcapng_file *ng; /* with file: a pcapng file walked */
     uint8_t header[TS_PCAP_FILE_HEADER_LEN]; /* what the header-only pcap_t read */
+    uint8_t *ng_prefix;        /* ... for a pcapng file (ng) */
     struct bpf_program prog;   /* the filter, run here for a walked file */
     bool filtered;
     volatile sig_atomic_t stop; /* ts_capture_stop on a walked file */
@@ -140,6 +153,28 @@ static bool hands_through(int dlt, bool swapped)
     }
 }
 
+/* libpcap on the first n bytes of a file alone (kept at bytes while the
+ * pcap_t lives): NULL when it refuses them. */
+static pcap_t *header_only(uint8_t *bytes, size_t n)
+{
+    FILE *hf = fmemopen(bytes, n, "rb");
+    if (!hf)
+        return NULL;
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(hf, PCAP_TSTAMP_PRECISION_NANO, perr);
+    if (!p)
+        fclose(hf);
+    return p;
+}
+
+/* Whether the records of a file that libpcap opened as p are walked here:
+ * a link type it hands through and a sane snapshot length. */
+static bool walkable(pcap_t *p, bool swapped)
+{
+    return hands_through(pcap_datalink(p), swapped) && pcap_is_swapped(p) == swapped &&
+           pcap_snapshot(p) > 0;
+}
+
 /* Walk f ourselves when its header allows: true when c is set up for that. */
 static bool open_walked(struct ts_capture *c, struct ts_pcap_file *f)
 {
@@ -149,26 +184,49 @@ static bool open_walked(struct ts_capture *c, struct ts_pcap_file *f)
     if (!ts_pcap_file_is_classic(head, n, &fmt))
         return false;
     memcpy(c->header, head, sizeof c->header);
-    FILE *hf = fmemopen(c->header, sizeof c->header, "rb");
-    if (!hf)
+    pcap_t *p = header_only(c->header, sizeof c->header);
+    if (!p)
         return false;
-    char perr[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(hf, PCAP_TSTAMP_PRECISION_NANO, perr);
-    if (!p) {
-        fclose(hf);
-        return false;
-    }
-    int snapshot = pcap_snapshot(p);
-    if (!hands_through(pcap_datalink(p), fmt.swapped) || pcap_is_swapped(p) != fmt.swapped ||
-        snapshot <= 0) {
-        pcap_close(p); /* closes hf */
+    if (!walkable(p, fmt.swapped)) {
+        pcap_close(p); /* closes its stream */
         return false;
     }
     /* for these link types libpcap's largest sane caplen is MAXIMUM_SNAPLEN */
-    ts_pcap_file_begin(f, &fmt, (uint32_t)snapshot, TS_PCAP_FILE_MAX_CAPLEN);
+    ts_pcap_file_begin(f, &fmt, (uint32_t)pcap_snapshot(p), TS_PCAP_FILE_MAX_CAPLEN);
     c->pcap = p;
     c->file = f;
     c->offset = TS_PCAP_FILE_HEADER_LEN;
+    return true;
+}
+
+/* The same for a pcapng file that can be read again (see hand_over). */
+static bool open_walked_ng(struct ts_capture *c, struct ts_pcap_file *f)
+{
+    struct ts_pcapng_format fmt;
+    if (!ts_pcap_file_can_reread(f) || !ts_pcapng_file_is_walkable(f, &fmt))
+        return false;
+    const uint8_t *head;
+    ts_pcap_file_peek(f, fmt.prefix_len, &head);
+    uint8_t *prefix = malloc(fmt.prefix_len);
+    if (!prefix)
+        return false;
+    memcpy(prefix, head, fmt.prefix_len);
+    pcap_t *p = header_only(prefix, fmt.prefix_len);
+    bool swapped = fmt.big_endian != (htonl(1) == 1);
+    struct ts_pcapng_file *w = NULL;
+    if (!p || !walkable(p, swapped) ||
+        !(w = ts_pcapng_file_begin(f, &fmt, (uint32_t)pcap_snapshot(p)))) {
+        if (p)
+            pcap_close(p);
+        free(prefix);
+        return false;
+    }
+    c->pcap = p;
+    c->file = f;
+    c->ng = w;
+    c->ng_prefix = prefix;
+    c->offset = -1; /* as libpcap's: pcapng offsets are not counted */
+    c->snapshot = (uint32_t)pcap_snapshot(p);
     return true;
 }
 
@@ -183,7 +241,7 @@ int ts_capture_open_stream(struct ts_capture **out, FILE *fp, char *errbuf, size
         free(c);
         return -1;
     }
-    if (open_walked(c, f)) {
+    if (open_walked(c, f) || open_walked_ng(c, f)) {
         *out = c;
         return 0;
     }
@@ -198,12 +256,9 @@ int ts_capture_open_stream(struct ts_capture **out, FILE *fp, char *errbuf, size
     return open_with_libpcap(out, c, s, errbuf, errlen);
 }
 
-int ts_capture_open_file_libpcap(struct ts_capture **out, const char *path, char *errbuf,
-                                 size_t errlen)
+int ts_capture_open_stream_libpcap(struct ts_capture **out, FILE *fp, char *errbuf,
+                                   size_t errlen)
 {
-    FILE *fp = open_path(path, errbuf, errlen);
-    if (!fp)
-        return -1;
     struct ts_capture *c = capture_new();
     if (!c) {
         snprintf(errbuf, errlen, "out of memory");
@@ -212,6 +267,13 @@ int ts_capture_open_file_libpcap(struct ts_capture **out, const char *path, char
         return -1;
     }
     return open_with_libpcap(out, c, fp, errbuf, errlen);
+}
+
+int ts_capture_open_file_libpcap(struct ts_capture **out, const char *path, char *errbuf,
+                                 size_t errlen)
+{
+    FILE *fp = open_path(path, errbuf, errlen);
+    return fp ? ts_capture_open_stream_libpcap(out, fp, errbuf, errlen) : -1;
 }
 
 bool ts_capture_reads_in_place(const struct ts_capture *c)
@@ -329,7 +391,50 @@ static void record_error(const struct ts_capture *c, const char *why, char *errb
         snprintf(errbuf, errlen, "record %llu: %s", (unsigned long long)c->records + 1, why);
 }
 
-/* ts_capture_next for a walked file: libpcap's pcap_next_ex, offline. */
+/* The pcapng walker left the rest to libpcap: libpcap reads the file again
+ * from its start, skipping the records already read (they were handed out,
+ * or skipped by the filter); reading goes on through libpcap. Returns 0, or
+ * -1 with errbuf set when the file cannot be read again as it was. */
+static int hand_over(struct ts_capture *c, char *errbuf, size_t errlen)
+{
+    ts_pcapng_file_free(c->ng);
+    c->ng = NULL;
+    FILE *fp = ts_pcap_file_reread(c->file);
+    c->file = NULL;
+    char why[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = NULL;
+    if (!fp) {
+        snprintf(why, sizeof why, "cannot read the file again: %s", strerror(errno));
+    } else {
+        if (fp != stdin && fileno(fp) >= 0 && (c->buf = malloc(READ_BUFFER)) != NULL)
+            setvbuf(fp, c->buf, _IOFBF, READ_BUFFER);
+        p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, why);
+        if (!p && fp != stdin)
+            fclose(fp);
+    }
+    if (!p) { /* the header-only pcap_t stays: it reads as an empty file */
+        record_error(c, why, errbuf, errlen);
+        return -1;
+    }
+    pcap_close(c->pcap); /* the header-only one */
+    c->pcap = p;
+    free(c->ng_prefix);
+    c->ng_prefix = NULL;
+    for (uint64_t i = 0; i < c->records; i++) {
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        int r = pcap_next_ex(p, &h, &data);
+        if (r != 1) {
+            snprintf(errbuf, errlen, "record %llu: %s", (unsigned long long)i + 1,
+                     r == -1 ? pcap_geterr(p) : "the file is shorter than when it was read");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ts_capture_next for a walked file: libpcap's pcap_next_ex, offline.
+ * Returns 3 when libpcap reads on from here (a pcapng file handed over). */
 static int next_walked(struct ts_capture *c, struct ts_capture_packet *p, char *errbuf,
                        size_t errlen)
 {
@@ -340,15 +445,19 @@ static int next_walked(struct ts_capture *c, struct ts_capture_packet *p, char *
         }
         struct ts_pcap_record r;
         char why[PCAP_ERRBUF_SIZE];
-        int rc = ts_pcap_file_next(c->file, &r, why, sizeof why);
+        int rc = c->ng ? ts_pcapng_file_next(c->ng, &r)
+                       : ts_pcap_file_next(c->file, &r, why, sizeof why);
         if (rc == 0)
             return 0;
+        if (rc == TS_PCAPNG_HAND_OVER && c->ng)
+            return hand_over(c, errbuf, errlen) < 0 ? -1 : 3;
         if (rc < 0) {
             record_error(c, why, errbuf, errlen);
             return -1;
         }
         c->records++;
-        c->offset += r.stored;
+        if (c->offset >= 0)
+            c->offset += r.stored;
         struct pcap_pkthdr h;
         h.ts.tv_sec = (time_t)r.sec;
         h.ts.tv_usec = (suseconds_t)r.frac;
@@ -364,8 +473,11 @@ static int next_walked(struct ts_capture *c, struct ts_capture_packet *p, char *
 int ts_capture_next(struct ts_capture *c, struct ts_capture_packet *p, char *errbuf,
                     size_t errlen)
 {
-    if (c->file)
-        return next_walked(c, p, errbuf, errlen);
+    if (c->file) {
+        int rc = next_walked(c, p, errbuf, errlen);
+        if (rc != 3)
+            return rc;
+    }
     struct pcap_pkthdr *h;
     const u_char *data;
     int r;
@@ -452,7 +564,9 @@ void ts_capture_close(struct ts_capture *c)
     if (c->dump)
         pcap_dump_close(c->dump);
     pcap_close(c->pcap); /* closes the file (never stdin), so the buffer is free */
+    ts_pcapng_file_free(c->ng);
     ts_pcap_file_free(c->file); /* a walked file (never closing stdin) */
+    free(c->ng_prefix);
     if (c->filtered)
         pcap_freecode(&c->prog);
     free(c->buf);

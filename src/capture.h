@@ -25,8 +25,12 @@ int ts_capture_open_stream(struct ts_capture **out, FILE *fp, char *errbuf, size
  * classic pcap files included (the reference the in-place reader is compared with). */
 int ts_capture_open_file_libpcap(struct ts_capture **out, const char *path, char *errbuf,
                                  size_t errlen);
+/* For tests: the same for a stream (taken over, as ts_capture_open_stream). */
+int ts_capture_open_stream_libpcap(struct ts_capture **out, FILE *fp, char *errbuf,
+                                   size_t errlen);
 /* For tests: true when a file's records are walked in place by our own
- * reader (classic pcap), false when libpcap reads them. */
+ * readers (classic pcap, pcapng), false when libpcap reads them (from the
+ * start, or since the pcapng walker handed the file over). */
 bool ts_capture_reads_in_place(const struct ts_capture *c);
 /* snaplen: bytes kept of each packet (headers need a few hundred). */
 int ts_capture_open_live(struct ts_capture **out, const char *iface, bool promisc, int snaplen,

@@ -23,6 +23,10 @@
  * order and unsigned when swapped, and microseconds are multiplied by 1000.
  * tests/test_pcap_file.c compares the two readers packet by packet.
  *
+ * The input side (peek, consume) also serves pcapng_file.c. A regular file
+ * or a memory stream can be handed back whole (ts_pcap_file_reread, seeking
+ * back to where the reader began), for libpcap to read from the start.
+ *
  * The bytes read before deciding (the file header) can be handed back as a
  * stream (ts_pcap_file_stream, a fopencookie) that replays them and then
  * reads on: capture.c gives that to libpcap for every other kind of file, so
@@ -34,6 +38,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -52,6 +57,8 @@ struct ts_pcap_file {
     bool filled;       /* the last read filled the buffer: there may be much more */
     bool eof;
     int err; /* errno of a failed read; 0 when none */
+    off_t origin;      /* where the stream was when the reader took it, or -1:
+                          it cannot be read again (a pipe, a terminal) */
     struct ts_pcap_file_format fmt;
     uint32_t snapshot, max_caplen;
 };
@@ -135,6 +142,12 @@ int ts_pcap_file_new(struct ts_pcap_file **out, FILE *fp, char *errbuf, size_t e
     f->fp = fp;
     f->fd = fileno(fp);
     f->buf = buf;
+    f->origin = -1;
+    struct stat sb;
+    if (f->fd < 0)
+        f->origin = ftello(fp); /* a memory stream (fmemopen) */
+    else if (fstat(f->fd, &sb) == 0 && S_ISREG(sb.st_mode))
+        f->origin = lseek(f->fd, 0, SEEK_CUR);
     f->size = TS_PCAP_FILE_FIRST_READ;
     *out = f;
     return 0;
@@ -155,6 +168,34 @@ size_t ts_pcap_file_peek(struct ts_pcap_file *f, size_t n, const uint8_t **p)
     size_t have = fill(f, n);
     *p = f->buf + f->start;
     return have < n ? have : n;
+}
+
+void ts_pcap_file_consume(struct ts_pcap_file *f, size_t n)
+{
+    f->start += n <= f->end - f->start ? n : f->end - f->start;
+}
+
+bool ts_pcap_file_failed(const struct ts_pcap_file *f)
+{
+    return f->err != 0;
+}
+
+bool ts_pcap_file_can_reread(const struct ts_pcap_file *f)
+{
+    return f->origin >= 0;
+}
+
+FILE *ts_pcap_file_reread(struct ts_pcap_file *f)
+{
+    FILE *fp = f->fp;
+    /* nothing was read through fp's own buffer when it has a descriptor,
+     * and fseeko drops what a memory stream's holds */
+    bool ok = f->origin >= 0 && fseeko(fp, f->origin, SEEK_SET) == 0;
+    int e = ok ? 0 : f->origin >= 0 ? errno : ESPIPE;
+    f->fp = ok ? NULL : fp; /* ts_pcap_file_free closes it when not ok */
+    ts_pcap_file_free(f);
+    errno = e;
+    return ok ? fp : NULL;
 }
 
 /* ---- the file header ---------------------------------------------------- */

@@ -50,9 +50,25 @@ bool ts_pcap_file_is_classic(const uint8_t *hdr, size_t n, struct ts_pcap_file_f
 int ts_pcap_file_new(struct ts_pcap_file **out, FILE *fp, char *errbuf, size_t errlen);
 void ts_pcap_file_free(struct ts_pcap_file *f);
 
-/* The first bytes of the input (up to n, fewer only at its end or on a read
- * error), read but not consumed. Returns how many are at *p. */
+/* The first bytes of the input (up to n, at most TS_PCAP_FILE_CHUNK; fewer
+ * only at its end or on a read error), read but not consumed. Returns how
+ * many are at *p; they stay there until the next peek or record. */
 size_t ts_pcap_file_peek(struct ts_pcap_file *f, size_t n, const uint8_t **p);
+
+/* Consume n bytes (at most what the last peek returned). */
+void ts_pcap_file_consume(struct ts_pcap_file *f, size_t n);
+
+/* True when a read failed (peek then returns fewer bytes than asked). */
+bool ts_pcap_file_failed(const struct ts_pcap_file *f);
+
+/* True when the input can be read again from where the reader began: a
+ * regular file, or a memory stream. */
+bool ts_pcap_file_can_reread(const struct ts_pcap_file *f);
+
+/* Free the reader and hand its stream back, positioned where the reader
+ * began (ts_pcap_file_can_reread), for libpcap to read it all again. NULL
+ * when that seek fails: the stream is then closed (unless it is stdin). */
+FILE *ts_pcap_file_reread(struct ts_pcap_file *f);
 
 /* Consume the file header and walk records from here on. snapshot: the
  * file's snapshot length as libpcap adjusted it; max_caplen: libpcap's

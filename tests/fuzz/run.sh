@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-fuzz_decode fuzz_pipeline fuzz_flow}
+targets=${*:-fuzz_decode fuzz_pipeline fuzz_flow fuzz_reader}
 CC=clang cmake -S . -B build-fuzz -DTS_FUZZ=ON -DTS_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
 mkdir -p build-fuzz/corpus build-fuzz/artifacts
