@@ -13,12 +13,11 @@
  * it; and that header-only pcap_t compiles the filter (run with
  * pcap_offline_filter) and opens the -w dump.
  *
- * A pcapng file that can be read again (a regular file, not a pipe) and
- * starts in the shape pcapng_file.c walks is walked the same way, its start
- * up to the first interface given to libpcap as the header-only capture.
- * When that walker meets what it leaves to libpcap, libpcap reads the file
- * again from its start, the packets already handed out are skipped, and
- * libpcap goes on from there (hand_over).
+ * A pcapng file that starts in the shape pcapng_file.c walks is walked the
+ * same way, its start up to the first interface given to libpcap as the
+ * header-only capture. When that walker meets what it leaves to libpcap,
+ * libpcap reads on from there, from a stream of that start followed by the
+ * rest of the input (hand_over).
  *
  * Everything else (other pcapng files, older versions, link types whose
  * pseudo-headers libpcap byte-swaps while reading: USB, NFLOG, PFLOG,
@@ -50,6 +49,7 @@ struct ts_capture {
     struct ts_pcapng_file *ng; /* with file: a pcapng file walked */
     uint8_t header[TS_PCAP_FILE_HEADER_LEN]; /* what the header-only pcap_t read */
     uint8_t *ng_prefix;        /* ... for a pcapng file (ng) */
+    size_t ng_prefix_len;
     struct bpf_program prog;   /* the filter, run here for a walked file */
     bool filtered;
     volatile sig_atomic_t stop; /* ts_capture_stop on a walked file */
@@ -199,11 +199,11 @@ static bool open_walked(struct ts_capture *c, struct ts_pcap_file *f)
     return true;
 }
 
-/* The same for a pcapng file that can be read again (see hand_over). */
+/* The same for a pcapng file (see hand_over for what the walker leaves). */
 static bool open_walked_ng(struct ts_capture *c, struct ts_pcap_file *f)
 {
     struct ts_pcapng_format fmt;
-    if (!ts_pcap_file_can_reread(f) || !ts_pcapng_file_is_walkable(f, &fmt))
+    if (!ts_pcapng_file_is_walkable(f, &fmt))
         return false;
     const uint8_t *head;
     ts_pcap_file_peek(f, fmt.prefix_len, &head);
@@ -225,6 +225,7 @@ static bool open_walked_ng(struct ts_capture *c, struct ts_pcap_file *f)
     c->file = f;
     c->ng = w;
     c->ng_prefix = prefix;
+    c->ng_prefix_len = fmt.prefix_len;
     c->offset = -1; /* as libpcap's: pcapng offsets are not counted */
     c->snapshot = (uint32_t)pcap_snapshot(p);
     return true;
@@ -246,7 +247,7 @@ int ts_capture_open_stream(struct ts_capture **out, FILE *fp, char *errbuf, size
         return 0;
     }
     /* libpcap reads it all: the bytes already read, then the rest */
-    FILE *s = ts_pcap_file_stream(f);
+    FILE *s = ts_pcap_file_stream(f, NULL, 0);
     if (!s) {
         snprintf(errbuf, errlen, "out of memory");
         ts_pcap_file_free(f);
@@ -391,45 +392,35 @@ static void record_error(const struct ts_capture *c, const char *why, char *errb
         snprintf(errbuf, errlen, "record %llu: %s", (unsigned long long)c->records + 1, why);
 }
 
-/* The pcapng walker left the rest to libpcap: libpcap reads the file again
- * from its start, skipping the records already read (they were handed out,
- * or skipped by the filter); reading goes on through libpcap. Returns 0, or
- * -1 with errbuf set when the file cannot be read again as it was. */
+/* The pcapng walker left the rest to libpcap: libpcap reads a stream of the
+ * file's start (the section header up to the first interface, as it read
+ * them for the header-only pcap_t) followed by the input from the block the
+ * walker stopped at. It then stands where it would stand had it read the
+ * whole file: the blocks in between are packets and blocks it ignores,
+ * which change nothing it keeps. Returns 0, or -1 with errbuf set. */
 static int hand_over(struct ts_capture *c, char *errbuf, size_t errlen)
 {
+    char why[PCAP_ERRBUF_SIZE] = "out of memory";
+    FILE *s = ts_pcap_file_stream(c->file, c->ng_prefix, c->ng_prefix_len);
+    pcap_t *p = NULL;
+    if (s) {
+        c->file = NULL; /* the stream's now */
+        if ((c->buf = malloc(READ_BUFFER)) != NULL)
+            setvbuf(s, c->buf, _IOFBF, READ_BUFFER);
+        p = pcap_fopen_offline_with_tstamp_precision(s, PCAP_TSTAMP_PRECISION_NANO, why);
+        if (!p)
+            fclose(s);
+    }
     ts_pcapng_file_free(c->ng);
     c->ng = NULL;
-    FILE *fp = ts_pcap_file_reread(c->file);
+    ts_pcap_file_free(c->file); /* when no stream took it */
     c->file = NULL;
-    char why[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *p = NULL;
-    if (!fp) {
-        snprintf(why, sizeof why, "cannot read the file again: %s", strerror(errno));
-    } else {
-        if (fp != stdin && fileno(fp) >= 0 && (c->buf = malloc(READ_BUFFER)) != NULL)
-            setvbuf(fp, c->buf, _IOFBF, READ_BUFFER);
-        p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, why);
-        if (!p && fp != stdin)
-            fclose(fp);
-    }
     if (!p) { /* the header-only pcap_t stays: it reads as an empty file */
         record_error(c, why, errbuf, errlen);
         return -1;
     }
     pcap_close(c->pcap); /* the header-only one */
     c->pcap = p;
-    free(c->ng_prefix);
-    c->ng_prefix = NULL;
-    for (uint64_t i = 0; i < c->records; i++) {
-        struct pcap_pkthdr *h;
-        const u_char *data;
-        int r = pcap_next_ex(p, &h, &data);
-        if (r != 1) {
-            snprintf(errbuf, errlen, "record %llu: %s", (unsigned long long)i + 1,
-                     r == -1 ? pcap_geterr(p) : "the file is shorter than when it was read");
-            return -1;
-        }
-    }
     return 0;
 }
 

@@ -23,14 +23,14 @@
  * order and unsigned when swapped, and microseconds are multiplied by 1000.
  * tests/test_pcap_file.c compares the two readers packet by packet.
  *
- * The input side (peek, consume) also serves pcapng_file.c. A regular file
- * or a memory stream can be handed back whole (ts_pcap_file_reread, seeking
- * back to where the reader began), for libpcap to read from the start.
+ * The input side (peek, consume) also serves pcapng_file.c.
  *
  * The bytes read before deciding (the file header) can be handed back as a
  * stream (ts_pcap_file_stream, a fopencookie) that replays them and then
  * reads on: capture.c gives that to libpcap for every other kind of file, so
- * pipes, which cannot be rewound, work too.
+ * pipes, which cannot be rewound, work too. The stream can start with bytes
+ * of the caller's: a pcapng file's start, then the block the pcapng walker
+ * stopped at and the rest.
  */
 #define _GNU_SOURCE /* fopencookie */
 #include "pcap_file.h"
@@ -38,7 +38,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -57,8 +56,8 @@ struct ts_pcap_file {
     bool filled;       /* the last read filled the buffer: there may be much more */
     bool eof;
     int err; /* errno of a failed read; 0 when none */
-    off_t origin;      /* where the stream was when the reader took it, or -1:
-                          it cannot be read again (a pipe, a terminal) */
+    uint8_t *pre;      /* bytes the stream gives before buf[start, end) */
+    size_t pre_len, pre_off;
     struct ts_pcap_file_format fmt;
     uint32_t snapshot, max_caplen;
 };
@@ -142,12 +141,6 @@ int ts_pcap_file_new(struct ts_pcap_file **out, FILE *fp, char *errbuf, size_t e
     f->fp = fp;
     f->fd = fileno(fp);
     f->buf = buf;
-    f->origin = -1;
-    struct stat sb;
-    if (f->fd < 0)
-        f->origin = ftello(fp); /* a memory stream (fmemopen) */
-    else if (fstat(f->fd, &sb) == 0 && S_ISREG(sb.st_mode))
-        f->origin = lseek(f->fd, 0, SEEK_CUR);
     f->size = TS_PCAP_FILE_FIRST_READ;
     *out = f;
     return 0;
@@ -160,6 +153,7 @@ void ts_pcap_file_free(struct ts_pcap_file *f)
     if (f->fp && f->fp != stdin)
         fclose(f->fp);
     free(f->buf);
+    free(f->pre);
     free(f);
 }
 
@@ -178,24 +172,6 @@ void ts_pcap_file_consume(struct ts_pcap_file *f, size_t n)
 bool ts_pcap_file_failed(const struct ts_pcap_file *f)
 {
     return f->err != 0;
-}
-
-bool ts_pcap_file_can_reread(const struct ts_pcap_file *f)
-{
-    return f->origin >= 0;
-}
-
-FILE *ts_pcap_file_reread(struct ts_pcap_file *f)
-{
-    FILE *fp = f->fp;
-    /* nothing was read through fp's own buffer when it has a descriptor,
-     * and fseeko drops what a memory stream's holds */
-    bool ok = f->origin >= 0 && fseeko(fp, f->origin, SEEK_SET) == 0;
-    int e = ok ? 0 : f->origin >= 0 ? errno : ESPIPE;
-    f->fp = ok ? NULL : fp; /* ts_pcap_file_free closes it when not ok */
-    ts_pcap_file_free(f);
-    errno = e;
-    return ok ? fp : NULL;
 }
 
 /* ---- the file header ---------------------------------------------------- */
@@ -342,6 +318,12 @@ int ts_pcap_file_next(struct ts_pcap_file *f, struct ts_pcap_record *r, char *er
 static ssize_t stream_read(void *cookie, char *dst, size_t n)
 {
     struct ts_pcap_file *f = cookie;
+    if (f->pre_off < f->pre_len) {
+        size_t k = n < f->pre_len - f->pre_off ? n : f->pre_len - f->pre_off;
+        memcpy(dst, f->pre + f->pre_off, k);
+        f->pre_off += k;
+        return (ssize_t)k;
+    }
     size_t have = f->end - f->start;
     if (have == 0) {
         if (f->err) {
@@ -364,8 +346,22 @@ static int stream_close(void *cookie)
     return 0;
 }
 
-FILE *ts_pcap_file_stream(struct ts_pcap_file *f)
+FILE *ts_pcap_file_stream(struct ts_pcap_file *f, const uint8_t *pre, size_t n)
 {
+    if (pre && n > 0) {
+        f->pre = malloc(n);
+        if (!f->pre)
+            return NULL;
+        memcpy(f->pre, pre, n);
+        f->pre_len = n;
+        f->pre_off = 0;
+    }
     cookie_io_functions_t io = {.read = stream_read, .close = stream_close};
-    return fopencookie(f, "rb", io);
+    FILE *s = fopencookie(f, "rb", io);
+    if (!s) {
+        free(f->pre);
+        f->pre = NULL;
+        f->pre_len = 0;
+    }
+    return s;
 }

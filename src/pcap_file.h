@@ -61,14 +61,6 @@ void ts_pcap_file_consume(struct ts_pcap_file *f, size_t n);
 /* True when a read failed (peek then returns fewer bytes than asked). */
 bool ts_pcap_file_failed(const struct ts_pcap_file *f);
 
-/* True when the input can be read again from where the reader began: a
- * regular file, or a memory stream. */
-bool ts_pcap_file_can_reread(const struct ts_pcap_file *f);
-
-/* Free the reader and hand its stream back, positioned where the reader
- * began (ts_pcap_file_can_reread), for libpcap to read it all again. NULL
- * when that seek fails: the stream is then closed (unless it is stdin). */
-FILE *ts_pcap_file_reread(struct ts_pcap_file *f);
 
 /* Consume the file header and walk records from here on. snapshot: the
  * file's snapshot length as libpcap adjusted it; max_caplen: libpcap's
@@ -83,8 +75,10 @@ int ts_pcap_file_next(struct ts_pcap_file *f, struct ts_pcap_record *r, char *er
 
 /* The input from the reader's position on (bytes already read first, then
  * the rest of fp) as a new stream, which takes the reader over: closing the
- * stream frees it. For handing a file back to libpcap. NULL on failure (the
+ * stream frees it. For handing a file to libpcap. pre: n bytes (copied) the
+ * stream gives first, or NULL: a pcapng file's start, for libpcap to read
+ * the rest from the block the walker stopped at. NULL on failure (the
  * reader is then still the caller's). */
-FILE *ts_pcap_file_stream(struct ts_pcap_file *f);
+FILE *ts_pcap_file_stream(struct ts_pcap_file *f, const uint8_t *pre, size_t n);
 
 #endif

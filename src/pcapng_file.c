@@ -7,8 +7,8 @@
  *
  * It walks only what it is sure libpcap reads the same way, and hands the
  * rest back (TS_PCAPNG_HAND_OVER) instead of deciding: capture.c then has
- * libpcap read the file again from the start and skip the packets already
- * handed out, so an odd or damaged file gets libpcap's own packets and
+ * libpcap read on from the block it stopped at (after the file's start,
+ * replayed), so an odd or damaged file gets libpcap's own packets and
  * words. What it walks: one section (version 1.0 or 1.2, either byte order)
  * whose first interface says time stamps in 10^-k s, k <= 9 (the default is
  * microseconds), with or without a time offset; after that interface,

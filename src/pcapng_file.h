@@ -3,8 +3,8 @@
  * interface, Enhanced and Simple Packet Blocks, other blocks skipped. What it
  * is not sure of (a second interface or section, an obsolete Packet Block, a
  * damaged or cut block, a read error) it does not decide: it says so, and
- * capture.c has libpcap read the file from the start. Knows nothing of
- * libpcap itself. */
+ * capture.c has libpcap read on from there. Knows nothing of libpcap
+ * itself. */
 #ifndef TS_PCAPNG_FILE_H
 #define TS_PCAPNG_FILE_H
 

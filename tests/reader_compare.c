@@ -4,9 +4,12 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 void put(struct cap *c, const void *p, size_t n)
 {
@@ -188,3 +191,31 @@ struct outcome check(const char *name, const struct cap *c, size_t n, bool in_pl
     return o;
 }
 
+
+struct outcome compare_pipe(const char *name, const struct cap *c, size_t step)
+{
+    const char *path = write_cap(name, c, c->n);
+    signal(SIGPIPE, SIG_IGN);
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        close(fds[0]);
+        for (size_t off = 0; off < c->n; off += step) {
+            size_t k = c->n - off < step ? c->n - off : step;
+            if (write(fds[1], c->b + off, k) != (ssize_t)k)
+                _exit(1);
+            if (off % (64 * step) == 0)
+                usleep(100);
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    FILE *fp = fdopen(fds[0], "rb");
+    cr_assert_not_null(fp);
+    struct outcome o = compare_stream(name, path, fp);
+    int st;
+    waitpid(pid, &st, 0);
+    return o;
+}

@@ -51,6 +51,10 @@ struct outcome compare_file(const char *path, const char *filter);
 /* The same, ours reading fp (taken over) and libpcap the file at path. */
 struct outcome compare_stream(const char *what, const char *path, FILE *fp);
 
+/* Ours reading c through a pipe fed step bytes at a time (SIGPIPE ignored),
+ * libpcap the file. */
+struct outcome compare_pipe(const char *name, const struct cap *c, size_t step);
+
 /* The file at path (which ours must walk) read both ways with filter, each
  * writing what passed it with -w: the same packets and the same -w files. */
 struct outcome compare_dump(const char *path, const char *filter);

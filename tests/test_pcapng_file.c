@@ -4,9 +4,9 @@
  * bytes) and the final result or error text must be the same. Files built
  * here block by block: both byte orders, every decimal time stamp
  * resolution, time offsets, Simple Packet Blocks, blocks libpcap skips; and
- * what the walker leaves to libpcap, where libpcap reads the file again and
- * goes on from the same packet: a second interface or section, an obsolete
- * Packet Block, damaged lengths, a file cut anywhere, flipped bytes. */
+ * what the walker leaves to libpcap, which reads on from the same block: a
+ * second interface or section, an obsolete Packet Block, damaged lengths,
+ * a file cut anywhere, flipped bytes; from a file, a pipe, a memory stream. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdint.h>
@@ -466,7 +466,7 @@ Test(pcapng_file, other_files_are_left_to_libpcap)
 
 /* ---- streams ------------------------------------------------------------ */
 
-/* A memory stream is read again as well as a file. */
+/* A memory stream, handed over as a file is. */
 Test(pcapng_file, memory_stream_handed_over)
 {
     struct cap c = shb(false);
@@ -483,8 +483,8 @@ Test(pcapng_file, memory_stream_handed_over)
 }
 
 /* A stream that did not start at the beginning of its file (standard input
- * after something read a part of it) is read again from where it started. */
-Test(pcapng_file, stream_read_again_from_where_it_began)
+ * after something read a part of it), handed over. */
+Test(pcapng_file, stream_that_began_mid_file)
 {
     struct cap c = {.big = false};
     put(&c, "some bytes before the capture", 29);
@@ -507,6 +507,34 @@ Test(pcapng_file, stream_read_again_from_where_it_began)
     cr_assert_eq(o.packets, 3);
     free(c.b);
     free(g.b);
+}
+
+/* Through a pipe: walked, and handed over where a file is. */
+Test(pcapng_file, pipes)
+{
+    struct cap c = shb(false);
+    idb(&c, ETHERNET, 0, 9, false, 0);
+    for (uint32_t i = 0; i < 2000; i++)
+        epb(&c, i * 1000003ull, i % 500 == 499 ? 262144 - i : i % 1600, i);
+    struct outcome o = compare_pipe("pipe.pcapng", &c, 4093);
+    cr_assert(o.in_place_end);
+    cr_assert_eq(o.packets, 2000);
+    o = compare_pipe("pipe_slow.pcapng", &c, 7);
+    cr_assert(o.in_place_end);
+    struct cap s2 = shb(false); /* a second section, the same interface */
+    put(&c, s2.b, s2.n);
+    free(s2.b);
+    idb(&c, ETHERNET, 0, 6, false, 0);
+    epb(&c, 1, 60, 1);
+    packet_block(&c);
+    o = compare_pipe("pipe_over.pcapng", &c, 1000);
+    cr_assert(o.in_place);
+    cr_assert_not(o.in_place_end);
+    cr_assert_eq(o.packets, 2002);
+    o = compare_pipe("pipe_cut.pcapng", &(struct cap){.b = c.b, .n = c.n - 5}, 333);
+    cr_assert(o.in_place);
+    cr_assert_eq(o.last_rc, -1);
+    free(c.b);
 }
 
 /* -w keeps the packets of both parts: those walked, those libpcap read on. */
