@@ -49,7 +49,6 @@ struct ts_capture {
     struct ts_pcapng_file *ng; /* with file: a pcapng file walked */
     uint8_t header[TS_PCAP_FILE_HEADER_LEN]; /* what the header-only pcap_t read */
     uint8_t *ng_prefix;        /* ... for a pcapng file (ng) */
-    size_t ng_prefix_len;
     struct bpf_program prog;   /* the filter, run here for a walked file */
     bool filtered;
     volatile sig_atomic_t stop; /* ts_capture_stop on a walked file */
@@ -215,7 +214,7 @@ static bool open_walked_ng(struct ts_capture *c, struct ts_pcap_file *f)
     bool swapped = fmt.big_endian != (htonl(1) == 1);
     struct ts_pcapng_file *w = NULL;
     if (!p || !walkable(p, swapped) ||
-        !(w = ts_pcapng_file_begin(f, &fmt, (uint32_t)pcap_snapshot(p)))) {
+        !(w = ts_pcapng_file_begin(f, &fmt, pcap_datalink(p), (uint32_t)pcap_snapshot(p)))) {
         if (p)
             pcap_close(p);
         free(prefix);
@@ -225,7 +224,6 @@ static bool open_walked_ng(struct ts_capture *c, struct ts_pcap_file *f)
     c->file = f;
     c->ng = w;
     c->ng_prefix = prefix;
-    c->ng_prefix_len = fmt.prefix_len;
     c->offset = -1; /* as libpcap's: pcapng offsets are not counted */
     c->snapshot = (uint32_t)pcap_snapshot(p);
     return true;
@@ -394,14 +392,17 @@ static void record_error(const struct ts_capture *c, const char *why, char *errb
 
 /* The pcapng walker left the rest to libpcap: libpcap reads a stream of the
  * file's start (the section header up to the first interface, as it read
- * them for the header-only pcap_t) followed by the input from the block the
- * walker stopped at. It then stands where it would stand had it read the
- * whole file: the blocks in between are packets and blocks it ignores,
- * which change nothing it keeps. Returns 0, or -1 with errbuf set. */
+ * them for the header-only pcap_t) and the interfaces the walker took after
+ * it, followed by the input from the block the walker stopped at. It then
+ * stands where it would stand had it read the whole file: the other blocks
+ * in between are packets and blocks it ignores, which change nothing it
+ * keeps. Returns 0, or -1 with errbuf set. */
 static int hand_over(struct ts_capture *c, char *errbuf, size_t errlen)
 {
     char why[PCAP_ERRBUF_SIZE] = "out of memory";
-    FILE *s = ts_pcap_file_stream(c->file, c->ng_prefix, c->ng_prefix_len);
+    size_t n;
+    const uint8_t *replay = ts_pcapng_file_replay(c->ng, &n);
+    FILE *s = ts_pcap_file_stream(c->file, replay, n);
     pcap_t *p = NULL;
     if (s) {
         c->file = NULL; /* the stream's now */

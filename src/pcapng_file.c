@@ -10,15 +10,17 @@
  * libpcap read on from the block it stopped at (after the file's start,
  * replayed), so an odd or damaged file gets libpcap's own packets and
  * words. What it walks: one section (version 1.0 or 1.2, either byte order)
- * whose first interface says time stamps in 10^-k s, k <= 9 (the default is
- * microseconds), with or without a time offset; after that interface,
- * Enhanced Packet Blocks of interface 0 whose captured length is within the
- * snapshot length and the block, Simple Packet Blocks, and every block
- * libpcap ignores (name resolution, statistics, secrets, custom ...), each
- * block whole (its two lengths equal, a multiple of 4, at most
- * TS_PCAP_FILE_CHUNK). What it hands back: another interface or section, a
- * Packet Block (obsolete), a block that breaks any of those rules, a file
- * that ends inside a block, a read error.
+ * whose interfaces say time stamps in 10^-k s, k <= 9 (the default is
+ * microseconds), with or without a time offset, the later ones (up to
+ * TS_PCAPNG_MAX_IFACES) of the first one's link type and snapshot length;
+ * Enhanced Packet Blocks of an interface described before them whose
+ * captured length is within the snapshot length and the block, Simple
+ * Packet Blocks, and every block libpcap ignores (name resolution,
+ * statistics, secrets, custom ...), each block whole (its two lengths
+ * equal, a multiple of 4, at most TS_PCAP_FILE_CHUNK). What it hands back:
+ * another section or kind of interface, a Packet Block (obsolete), a block
+ * that breaks any of those rules, a file that ends inside a block, a read
+ * error.
  *
  * Time stamps as libpcap gives them with nanosecond precision (sf-pcapng.c,
  * pcap_ng_next_packet): the count t in the interface's units, seconds
@@ -46,14 +48,26 @@ enum {
 
 #define BLOCK_MIN 12u /* type, length, trailing length */
 
+/* An interface's clock, and nanoseconds a unit of it: 10^(9-k). */
+struct iface {
+    struct ts_pcapng_clock c;
+    uint64_t scale;
+};
+
 struct ts_pcapng_file {
     struct ts_pcap_file *in;
     bool big_endian;
+    uint16_t linktype; /* the first interface's, as written ... */
+    uint32_t snaplen;  /* ... and as libpcap compares later ones with them */
     uint32_t snapshot;
-    uint64_t units;   /* time stamp units a second: 10^k */
-    uint64_t scale;   /* nanoseconds a unit: 10^(9-k) */
-    uint64_t offset;  /* if_tsoffset, seconds (as libpcap adds it: unsigned) */
+    uint32_t nif;
+    struct iface ifs[TS_PCAPNG_MAX_IFACES];
+    uint8_t *replay; /* the file's start, then each interface taken after it */
+    size_t replay_len;
 };
+
+/* The most replay holds; an interface that would make it more is handed over. */
+#define REPLAY_MAX (1u << 20)
 
 static uint32_t rd32(bool big_endian, const uint8_t *p)
 {
@@ -91,10 +105,11 @@ static bool whole_block(struct ts_pcap_file *in, bool be, size_t at, uint32_t *t
  * units and offset. False on anything libpcap might read otherwise or
  * refuse: an option cut short, a repeated or malformed time option, units
  * that are not 10^-k s with k <= 9. */
-static bool interface_options(bool be, const uint8_t *o, uint32_t len, uint64_t *units,
-                              uint64_t *offset)
+static bool interface_options(bool be, const uint8_t *o, uint32_t len,
+                              struct ts_pcapng_clock *clock)
 {
     bool saw_resol = false, saw_offset = false;
+    uint64_t *units = &clock->units, *offset = &clock->offset;
     *units = 1000000;
     *offset = 0;
     while (len > 0) {
@@ -160,7 +175,7 @@ bool ts_pcapng_file_is_walkable(struct ts_pcap_file *in, struct ts_pcapng_format
     }
     if (total < BLOCK_MIN + 8)
         return false;
-    if (!interface_options(be, b + 16, total - BLOCK_MIN - 8, &fmt->units, &fmt->offset))
+    if (!interface_options(be, b + 16, total - BLOCK_MIN - 8, &fmt->clock))
         return false;
     fmt->big_endian = be;
     fmt->linktype = rd16(be, b + 8);
@@ -169,27 +184,79 @@ bool ts_pcapng_file_is_walkable(struct ts_pcap_file *in, struct ts_pcapng_format
     return true;
 }
 
+static void add_interface(struct ts_pcapng_file *w, const struct ts_pcapng_clock *c)
+{
+    struct iface *i = &w->ifs[w->nif++];
+    i->c = *c;
+    i->scale = 1;
+    for (uint64_t u = c->units; u < 1000000000u; u *= 10)
+        i->scale *= 10;
+}
+
 struct ts_pcapng_file *ts_pcapng_file_begin(struct ts_pcap_file *in,
-                                            const struct ts_pcapng_format *fmt,
+                                            const struct ts_pcapng_format *fmt, int dlt,
                                             uint32_t snapshot)
 {
     struct ts_pcapng_file *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
+    const uint8_t *p;
+    if (fmt->prefix_len > REPLAY_MAX || !(w->replay = malloc(fmt->prefix_len)) ||
+        ts_pcap_file_peek(in, fmt->prefix_len, &p) < fmt->prefix_len) {
+        free(w->replay);
+        free(w);
+        return NULL;
+    }
+    memcpy(w->replay, p, fmt->prefix_len);
+    w->replay_len = fmt->prefix_len;
     ts_pcap_file_consume(in, fmt->prefix_len);
     w->in = in;
     w->big_endian = fmt->big_endian;
     w->snapshot = snapshot;
-    w->units = fmt->units;
-    w->offset = fmt->offset;
-    w->scale = 1;
-    for (uint64_t u = w->units; u < 1000000000u; u *= 10)
-        w->scale *= 10;
+    /* later interfaces are walked only when libpcap takes them whatever its
+     * version: the link type as written equal to the first's and to the
+     * link type libpcap names (it compares the one with the other), the
+     * snapshot length equal to the first's and already one libpcap keeps
+     * as it is (versions differ in which one they compare) */
+    w->linktype = dlt >= 0 && dlt == fmt->linktype ? fmt->linktype : 0xffff;
+    w->snaplen = fmt->snaplen == snapshot ? fmt->snaplen : 0;
+    add_interface(w, &fmt->clock);
     return w;
+}
+
+/* Another interface (its whole block: b, total bytes): walked on when it is
+ * of the first one's kind, else handed over. Kept for the replay. */
+static bool more_interface(struct ts_pcapng_file *w, const uint8_t *b, uint32_t total)
+{
+    struct ts_pcapng_clock c;
+    const uint8_t *body = b + 8;
+    uint32_t len = total - BLOCK_MIN;
+    if (len < 8 || w->nif == TS_PCAPNG_MAX_IFACES || w->snaplen == 0 ||
+        rd16(w->big_endian, body) != w->linktype ||
+        rd32(w->big_endian, body + 4) != w->snaplen ||
+        !interface_options(w->big_endian, body + 8, len - 8, &c) ||
+        total > REPLAY_MAX - w->replay_len)
+        return false;
+    uint8_t *r = realloc(w->replay, w->replay_len + total);
+    if (!r)
+        return false;
+    memcpy(r + w->replay_len, b, total);
+    w->replay = r;
+    w->replay_len += total;
+    add_interface(w, &c);
+    return true;
+}
+
+const uint8_t *ts_pcapng_file_replay(const struct ts_pcapng_file *w, size_t *n)
+{
+    *n = w->replay_len;
+    return w->replay;
 }
 
 void ts_pcapng_file_free(struct ts_pcapng_file *w)
 {
+    if (w)
+        free(w->replay);
     free(w);
 }
 
@@ -207,11 +274,11 @@ int ts_pcapng_file_next(struct ts_pcapng_file *w, struct ts_pcap_record *r)
         const uint8_t *body = b + 8;
         uint32_t body_len = total - BLOCK_MIN;
         uint64_t t;
-        uint32_t caplen, len, head;
+        uint32_t caplen, len, head, ifid;
         switch (type) {
         case BT_EPB:
-            if (body_len < 20 || rd32(be, body) != 0)
-                return TS_PCAPNG_HAND_OVER; /* short, or another interface */
+            if (body_len < 20 || (ifid = rd32(be, body)) >= w->nif)
+                return TS_PCAPNG_HAND_OVER; /* short, or an interface not described */
             t = (uint64_t)rd32(be, body + 4) << 32 | rd32(be, body + 8);
             caplen = rd32(be, body + 12);
             len = rd32(be, body + 16);
@@ -222,15 +289,20 @@ int ts_pcapng_file_next(struct ts_pcapng_file *w, struct ts_pcap_record *r)
         case BT_SPB:
             if (body_len < 4)
                 return TS_PCAPNG_HAND_OVER;
-            t = 0; /* no time stamp */
+            ifid = 0; /* libpcap: the first interface */
+            t = 0;    /* no time stamp */
             len = rd32(be, body);
             caplen = len < w->snapshot ? len : w->snapshot;
             head = 4;
             if (caplen > body_len - head)
                 return TS_PCAPNG_HAND_OVER;
             break;
-        case BT_SHB:
         case BT_IDB:
+            if (!more_interface(w, b, total))
+                return TS_PCAPNG_HAND_OVER;
+            ts_pcap_file_consume(w->in, total);
+            continue;
+        case BT_SHB:
         case BT_PB:
             return TS_PCAPNG_HAND_OVER;
         default:
@@ -238,8 +310,9 @@ int ts_pcapng_file_next(struct ts_pcapng_file *w, struct ts_pcap_record *r)
             continue;
         }
         ts_pcap_file_consume(w->in, total); /* b stays where it is until the next peek */
-        r->sec = (int64_t)(t / w->units + w->offset);
-        r->frac = (int64_t)((t % w->units) * w->scale);
+        const struct iface *i = &w->ifs[ifid];
+        r->sec = (int64_t)(t / i->c.units + i->c.offset);
+        r->frac = (int64_t)((t % i->c.units) * i->scale);
         r->caplen = caplen;
         r->len = len;
         r->stored = total;

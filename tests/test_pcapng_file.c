@@ -221,6 +221,41 @@ Test(pcapng_file, simple_packets_and_skipped_blocks)
     }
 }
 
+/* Interfaces of one kind, before and among the packets (mergecap's client
+ * and server captures), each with its own clock. */
+Test(pcapng_file, more_interfaces)
+{
+    for (int big = 0; big <= 1; big++) {
+        struct cap c = shb(big);
+        idb(&c, ETHERNET, 65535, 6, false, 0);
+        idb(&c, ETHERNET, 65535, 9, true, -3600);
+        epb_raw(&c, 1, 1700000000123456789ull, 60, 64, 60, 1);
+        epb_raw(&c, 0, 1700000000123456ull, 60, 64, 60, 2);
+        spb(&c, 70, 70, 3);
+        idb(&c, ETHERNET, 65535, 3, true, 100);
+        epb_raw(&c, 2, 1700000000123ull, 80, 80, 80, 4);
+        for (int i = 3; i < 64; i++)
+            idb(&c, ETHERNET, 65535, i % 10, i % 2, i);
+        epb_raw(&c, 63, 123456789ull, 40, 40, 40, 5);
+        epb_raw(&c, 17, 123456789ull, 40, 40, 40, 6);
+        struct outcome o = check(big ? "ifs_be.pcapng" : "ifs_le.pcapng", &c, c.n, true);
+        cr_assert_eq(o.packets, 6);
+        cr_assert_eq(o.last_rc, 0);
+        cr_assert(o.in_place_end);
+        free(c.b);
+    }
+    /* the first interface's snapshot length is one libpcap adjusts: a
+     * second one is left to libpcap, whose versions compare them apart */
+    struct cap c = shb(false);
+    idb(&c, ETHERNET, 0, -1, false, 0);
+    epb(&c, 1, 60, 1);
+    idb(&c, ETHERNET, 0, -1, false, 0);
+    epb_raw(&c, 1, 2, 60, 60, 60, 2);
+    struct outcome o = check("ifs_snap0.pcapng", &c, c.n, true);
+    cr_assert_not(o.in_place_end);
+    free(c.b);
+}
+
 Test(pcapng_file, many_chunks_of_random_packets)
 {
     struct cap c = shb(false);
@@ -271,11 +306,13 @@ static void handed_over(const char *name, bool big, void (*what)(struct cap *), 
     free(c.b);
 }
 
-static void second_interface(struct cap *c) { idb(c, ETHERNET, 1000, 9, false, 0); }
-static void second_interface_used(struct cap *c)
+/* an interface whose time option libpcap reads but the walker does not */
+static void second_interface_unsure(struct cap *c) { idb(c, ETHERNET, 1000, 0x86, false, 0); }
+static void too_many_interfaces(struct cap *c)
 {
-    idb(c, ETHERNET, 1000, 3, false, 0);
-    epb_raw(c, 1, 12345, 50, 50, 50, 9);
+    for (int i = 1; i <= 64; i++)
+        idb(c, ETHERNET, 1000, i % 10, false, 0);
+    epb_raw(c, 64, 12345, 50, 50, 50, 9);
 }
 static void other_link_type(struct cap *c) { idb(c, 113, 1000, -1, false, 0); }
 static void other_snaplen(struct cap *c) { idb(c, ETHERNET, 2000, -1, false, 0); }
@@ -338,8 +375,8 @@ Test(pcapng_file, handed_to_libpcap_mid_file)
         void (*what)(struct cap *);
         int want; /* libpcap 1.10's reading */
     } cases[] = {
-        {"second_interface", second_interface, 5},
-        {"second_interface_used", second_interface_used, 6},
+        {"second_interface_unsure", second_interface_unsure, 5},
+        {"too_many_interfaces", too_many_interfaces, 6},
         {"other_link_type", other_link_type, -1},
         {"other_snaplen", other_snaplen, -1},
         {"second_section", second_section, 5},
@@ -544,7 +581,10 @@ Test(pcapng_file, dump_across_the_hand_over)
     idb(&c, ETHERNET, 200, 9, false, 0);
     for (unsigned i = 0; i < 5; i++)
         epb(&c, 1000000000ull * i + i, 40 + 30 * i, i);
-    idb(&c, ETHERNET, 200, 3, false, 0); /* a second interface */
+    struct cap s2 = shb(true); /* a second section */
+    put(&c, s2.b, s2.n);
+    free(s2.b);
+    idb(&c, ETHERNET, 200, 3, false, 0);
     for (unsigned i = 5; i < 9; i++)
         epb(&c, 1000000000ull * i + i, 40 + 20 * i, i);
     struct outcome o = compare_dump(write_cap("dump_in.pcapng", &c, c.n), "len > 50");

@@ -65,10 +65,10 @@ def head(path, limit):
     return data[:off] if off > 24 else None
 
 
-def as_pcapng(data):
-    """A classic pcap file image as pcapng (a section, one interface, an
-    Enhanced Packet Block a record), for seeds of the pcapng walker; None
-    for other files."""
+def as_pcapng(data, ifaces=1):
+    """A classic pcap file image as pcapng (a section, ifaces interfaces
+    alike, an Enhanced Packet Block a record, on each interface in turn),
+    for seeds of the pcapng walker; None for other files."""
     if len(data) < 24:
         return None
     e = byte_order(data)
@@ -84,14 +84,17 @@ def as_pcapng(data):
 
     out = block(0x0A0D0D0A, struct.pack(e + "IHHq", 0x1A2B3C4D, 1, 0, -1))
     opts = struct.pack(e + "HHB3x", 9, 1, 9 if nano else 6) + struct.pack(e + "HH", 0, 0)
-    out += block(1, struct.pack(e + "HHI", dlt & 0xFFFF, 0, snaplen) + opts)
+    for _ in range(ifaces):
+        out += block(1, struct.pack(e + "HHI", dlt & 0xFFFF, 0, snaplen) + opts)
     off = 24
+    k = 0
     while off + 16 <= len(data):
         sec, frac, incl, orig = struct.unpack(e + "IIII", data[off:off + 16])
         t = sec * (10**9 if nano else 10**6) + frac
-        out += block(6, struct.pack(e + "IIIII", 0, t >> 32, t & 0xFFFFFFFF, incl, orig) +
-                     data[off + 16:off + 16 + incl])
+        out += block(6, struct.pack(e + "IIIII", k % ifaces, t >> 32, t & 0xFFFFFFFF, incl,
+                                    orig) + data[off + 16:off + 16 + incl])
         off += 16 + incl
+        k += 1
     return out
 
 
@@ -117,7 +120,7 @@ def main():
         n += 1
         data = open(path, "rb").read()
         whole(out, n, data)
-        ng = as_pcapng(data)
+        ng = as_pcapng(data, 1 + (n // 2) % 2)
         if ng:
             n += 1
             whole(out, n, ng)
