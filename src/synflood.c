@@ -76,6 +76,9 @@ struct heavy {
     uint32_t count, err;
 };
 
+/* The fields every event reads or writes come first, in the target's first
+ * two cache lines (its key, the clocks and counters that roll() moves); the
+ * rings, the per-second history and the sketches follow. */
 struct target {
     uint8_t addr[16];
     uint16_t port;
@@ -84,15 +87,18 @@ struct target {
     bool half_open_armed;    /* the half_open rule may start an alert */
     bool sketch_dirty;       /* the HLL and heavy hitters hold something */
     uint32_t hnext;          /* hash chain: index + 1 */
-    uint32_t prev, next;     /* the in-use list, least recently active first: index + 1 */
     int64_t last_event_ns;
-
     int64_t fine_slot;       /* absolute number of the newest fine slot (the current one) */
-    uint32_t fsyn[FINE], fdone[FINE];
     uint32_t win_syn, win_done; /* over the WINDOW whole slots before the current one */
 
     int64_t sec;             /* the second being counted */
     uint32_t sec_syn, sec_done;
+    int64_t dl_slot;         /* deadlines in slots up to this one have passed */
+    uint32_t young_total, old_total;
+    int64_t next_update_ns;
+
+    uint32_t fsyn[FINE], fdone[FINE];
+
     uint32_t fail_hist[END_SECS]; /* failed SYNs of the last closed seconds */
     uint32_t fail_sum;
     uint32_t att_hist[END_SECS];  /* attempts of the last closed seconds */
@@ -105,22 +111,28 @@ struct target {
     double mu, y;
     int64_t last_hot_end_ns; /* end of the last second with failed SYNs above mu + 1 */
 
-    int64_t dl_slot;         /* deadlines in slots up to this one have passed */
     uint32_t young[DL_SLOTS], old[DL_SLOTS]; /* half-open by deadline slot: never /
                                                 already retransmitted */
-    uint32_t young_total, old_total;
 
     struct ts_alert alert;
-    int64_t next_update_ns;
     uint64_t evicted_at_start;
 
     struct ts_hll hll;
     struct heavy top[TOP_SLOTS];
 };
 
+/* A target's place in the in-use list, least recently active first (index +
+ * 1, 0 = none). Apart from the targets, in an array of their own: moving a
+ * target to the end writes its neighbours' links, and 8 bytes each keep
+ * those in a few cache lines instead of one line in each neighbour's 4 KiB. */
+struct lru_link {
+    uint32_t prev, next;
+};
+
 struct ts_synflood {
     struct ts_sf_config cfg;
     struct target *t;        /* max_targets records */
+    struct lru_link *lru;    /* max_targets links, t's order */
     uint32_t *buckets;
     uint32_t nbuckets;       /* a power of 2 */
     uint32_t *evicted;       /* fingerprints of evicted attempts, direct-mapped */
@@ -164,7 +176,7 @@ static uint32_t buckets_for(uint32_t max_targets)
 
 size_t ts_sf_table_bytes(uint32_t max_targets, uint32_t evicted_slots)
 {
-    return (size_t)max_targets * sizeof(struct target) +
+    return (size_t)max_targets * (sizeof(struct target) + sizeof(struct lru_link)) +
            (size_t)buckets_for(max_targets) * sizeof(uint32_t) +
            (size_t)evicted_slots * sizeof(uint32_t);
 }
@@ -180,13 +192,14 @@ int ts_sf_new(struct ts_synflood **out, const struct ts_sf_config *cfg)
         sf->cfg.max_targets = 1;
     sf->nbuckets = buckets_for(sf->cfg.max_targets);
     sf->t = calloc(sf->cfg.max_targets, sizeof *sf->t);
+    sf->lru = calloc(sf->cfg.max_targets, sizeof *sf->lru);
     sf->buckets = calloc(sf->nbuckets, sizeof *sf->buckets);
     uint32_t slots = 1;
     while (slots < sf->cfg.evicted_slots && slots < (1u << 30))
         slots <<= 1;
     sf->cfg.evicted_slots = slots;
     sf->evicted = calloc(slots, sizeof *sf->evicted);
-    if (!sf->t || !sf->buckets || !sf->evicted) {
+    if (!sf->t || !sf->lru || !sf->buckets || !sf->evicted) {
         ts_sf_free(sf);
         return -1;
     }
@@ -199,6 +212,7 @@ void ts_sf_free(struct ts_synflood *sf)
     if (!sf)
         return;
     free(sf->t);
+    free(sf->lru);
     free(sf->buckets);
     free(sf->evicted);
     free(sf->q);
@@ -220,34 +234,50 @@ static uint32_t target_bucket(const struct ts_synflood *sf, const uint8_t *addr,
     return ts_flow_endpoint_hash(addr, port, family, sf->cfg.seed) & (sf->nbuckets - 1);
 }
 
+static uint32_t index_of(const struct ts_synflood *sf, const struct target *t)
+{
+    return (uint32_t)(t - sf->t) + 1;
+}
+
 static void lru_unlink(struct ts_synflood *sf, struct target *t)
 {
-    if (t->prev)
-        sf->t[t->prev - 1].next = t->next;
+    struct lru_link *l = &sf->lru[index_of(sf, t) - 1];
+    if (l->prev)
+        sf->lru[l->prev - 1].next = l->next;
     else
-        sf->lru_head = t->next;
-    if (t->next)
-        sf->t[t->next - 1].prev = t->prev;
+        sf->lru_head = l->next;
+    if (l->next)
+        sf->lru[l->next - 1].prev = l->prev;
     else
-        sf->lru_tail = t->prev;
-    t->prev = t->next = 0;
+        sf->lru_tail = l->prev;
+    l->prev = l->next = 0;
 }
 
 static void lru_append(struct ts_synflood *sf, struct target *t)
 {
-    uint32_t idx = (uint32_t)(t - sf->t) + 1;
-    t->prev = sf->lru_tail;
-    t->next = 0;
+    uint32_t idx = index_of(sf, t);
+    struct lru_link *l = &sf->lru[idx - 1];
+    l->prev = sf->lru_tail;
+    l->next = 0;
     if (sf->lru_tail)
-        sf->t[sf->lru_tail - 1].next = idx;
+        sf->lru[sf->lru_tail - 1].next = idx;
     else
         sf->lru_head = idx;
     sf->lru_tail = idx;
 }
 
+/* A target that is already the most recently active stays where it is. */
+static void lru_touch(struct ts_synflood *sf, struct target *t)
+{
+    if (sf->lru_tail != index_of(sf, t)) {
+        lru_unlink(sf, t);
+        lru_append(sf, t);
+    }
+}
+
 static void drop_target(struct ts_synflood *sf, struct target *t)
 {
-    uint32_t idx = (uint32_t)(t - sf->t) + 1;
+    uint32_t idx = index_of(sf, t);
     uint32_t *link = &sf->buckets[target_bucket(sf, t->addr, t->port, t->family)];
     while (*link && *link != idx)
         link = &sf->t[*link - 1].hnext;
@@ -285,8 +315,7 @@ static struct target *get_target(struct ts_synflood *sf, const uint8_t *addr, ui
     for (uint32_t i = sf->buckets[b]; i; i = sf->t[i - 1].hnext) {
         struct target *t = &sf->t[i - 1];
         if (t->port == port && t->family == family && memcmp(t->addr, addr, 16) == 0) {
-            lru_unlink(sf, t);
-            lru_append(sf, t);
+            lru_touch(sf, t);
             return t;
         }
     }
@@ -301,7 +330,7 @@ static struct target *get_target(struct ts_synflood *sf, const uint8_t *addr, ui
     if (!sf->free_head) {
         uint32_t i = sf->lru_head;
         while (i && sf->t[i - 1].active)
-            i = sf->t[i - 1].next;
+            i = sf->lru[i - 1].next;
         if (!i)
             return NULL;
         drop_target(sf, &sf->t[i - 1]);
@@ -833,7 +862,7 @@ void ts_sf_advance(struct ts_synflood *sf, int64_t now_ns, uint64_t evicted_tota
     uint32_t i = sf->lru_head;
     while (i) {
         struct target *t = &sf->t[i - 1];
-        i = t->next;
+        i = sf->lru[i - 1].next;
         roll(t, now);
         evaluate(sf, t, now);
         if (!t->active && half_open(t) == 0 && t->y == 0 && now - t->last_event_ns > IDLE_NS)
@@ -857,7 +886,7 @@ void ts_sf_finish(struct ts_synflood *sf, int64_t now_ns, uint64_t evicted_total
 {
     sf->next_eval_ns = INT64_MIN;
     ts_sf_advance(sf, now_ns, evicted_total);
-    for (uint32_t i = sf->lru_head; i; i = sf->t[i - 1].next) {
+    for (uint32_t i = sf->lru_head; i; i = sf->lru[i - 1].next) {
         struct target *t = &sf->t[i - 1];
         if (!t->active && rate_rule_at_end(sf, t))
             start_alert(sf, t, TS_TRIGGER_RATE, sf->now_ns);
