@@ -57,14 +57,18 @@ struct iface {
 struct ts_pcapng_file {
     struct ts_pcap_file *in;
     bool big_endian;
-    uint16_t linktype; /* the first interface's, as written ... */
-    uint32_t snaplen;  /* ... and as libpcap compares later ones with them */
+    uint32_t linktype; /* the first interface's, as written ... */
+    uint32_t snaplen;  /* ... and as libpcap compares later ones with them
+                          (NO_MORE, 0: later interfaces are handed over) */
     uint32_t snapshot;
     uint32_t nif;
     struct iface ifs[TS_PCAPNG_MAX_IFACES];
     uint8_t *replay; /* the file's start, then each interface taken after it */
     size_t replay_len;
 };
+
+/* No 16-bit link type: later interfaces are handed over. */
+#define NO_MORE 0xffffffffu
 
 /* The most replay holds; an interface that would make it more is handed over. */
 #define REPLAY_MAX (1u << 20)
@@ -218,7 +222,7 @@ struct ts_pcapng_file *ts_pcapng_file_begin(struct ts_pcap_file *in,
      * link type libpcap names (it compares the one with the other), the
      * snapshot length equal to the first's and already one libpcap keeps
      * as it is (versions differ in which one they compare) */
-    w->linktype = dlt >= 0 && dlt == fmt->linktype ? fmt->linktype : 0xffff;
+    w->linktype = dlt >= 0 && dlt == fmt->linktype ? fmt->linktype : NO_MORE;
     w->snaplen = fmt->snaplen == snapshot ? fmt->snaplen : 0;
     add_interface(w, &fmt->clock);
     return w;
@@ -232,7 +236,7 @@ static bool more_interface(struct ts_pcapng_file *w, const uint8_t *b, uint32_t 
     const uint8_t *body = b + 8;
     uint32_t len = total - BLOCK_MIN;
     if (len < 8 || w->nif == TS_PCAPNG_MAX_IFACES || w->snaplen == 0 ||
-        rd16(w->big_endian, body) != w->linktype ||
+        w->linktype == NO_MORE || rd16(w->big_endian, body) != w->linktype ||
         rd32(w->big_endian, body + 4) != w->snaplen ||
         !interface_options(w->big_endian, body + 8, len - 8, &c) ||
         total > REPLAY_MAX - w->replay_len)

@@ -244,6 +244,22 @@ Test(pcapng_file, more_interfaces)
         cr_assert(o.in_place_end);
         free(c.b);
     }
+    /* a first interface whose link type libpcap names otherwise (101,
+     * LINKTYPE_RAW, is its DLT_RAW, 12): later ones are left to libpcap,
+     * which compares the one with the other, whatever their type (65535
+     * too, which no link type of the first can stand for) */
+    const uint16_t later[] = {101, 12, 0xffff};
+    for (size_t k = 0; k < sizeof later / sizeof later[0]; k++) {
+        struct cap r = shb(k % 2);
+        idb(&r, 101, 65535, -1, false, 0);
+        epb(&r, 1, 40, 1);
+        idb(&r, later[k], 65535, -1, false, 0);
+        epb_raw(&r, 1, 2, 40, 40, 40, 2);
+        epb(&r, 3, 40, 3);
+        struct outcome o = check("ifs_raw.pcapng", &r, r.n, true);
+        cr_assert_not(o.in_place_end, "later link type %u", later[k]);
+        free(r.b);
+    }
     /* the first interface's snapshot length is one libpcap adjusts: a
      * second one is left to libpcap, whose versions compare them apart */
     struct cap c = shb(false);
