@@ -4,10 +4,12 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -218,4 +220,68 @@ struct outcome compare_pipe(const char *name, const struct cap *c, size_t step)
     int st;
     waitpid(pid, &st, 0);
     return o;
+}
+
+bool compare_tree(const char *dir, struct tree_counts *n)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (stat(path, &sb) < 0)
+            continue;
+        if (S_ISDIR(sb.st_mode)) {
+            compare_tree(path, n);
+            continue;
+        }
+        size_t l = strlen(e->d_name);
+        bool ng = l > 7 && strcmp(e->d_name + l - 7, ".pcapng") == 0;
+        bool pcap = ng || (l > 5 && strcmp(e->d_name + l - 5, ".pcap") == 0) ||
+                    (l > 4 && strcmp(e->d_name + l - 4, ".cap") == 0);
+        if (!pcap || sb.st_size > (64 << 20))
+            continue;
+        struct outcome o = compare_file(path, NULL);
+        n->files++;
+        n->in_place += o.in_place;
+        n->pcapng_walked += ng && o.in_place;
+        n->pcapng_handed += ng && o.in_place && !o.in_place_end;
+    }
+    closedir(d);
+    return true;
+}
+
+void compare_flipped(const char *rel, size_t keep, int flips, int rounds, unsigned seed,
+                     bool in_place)
+{
+    char src[1024];
+    snprintf(src, sizeof src, "%s/%s", TS_SOURCE_DIR, rel);
+    size_t n;
+    char *orig = ts_test_slurp(src, &n);
+    cr_assert_not_null(orig, "%s", src);
+    cr_assert_gt(n, keep);
+    unsigned s = seed;
+    for (int round = 0; round < rounds; round++) {
+        struct cap c = {.b = malloc(n), .n = n};
+        cr_assert_not_null(c.b);
+        memcpy(c.b, orig, n);
+        for (int k = 0; k < flips; k++) {
+            s = s * 1103515245 + 12345;
+            size_t at = keep + (s >> 4) % (n - keep);
+            s = s * 1103515245 + 12345;
+            c.b[at] = (uint8_t)(s >> 16);
+        }
+        s = s * 1103515245 + 12345;
+        size_t len = round % 3 == 0 ? keep + (s >> 4) % (n - keep) : n;
+        struct outcome o = compare_file(write_cap("flip", &c, len), NULL);
+        if (in_place && o.open_rc == 0)
+            cr_assert(o.in_place, "%s: round %d: read in place", rel, round);
+        free(c.b);
+    }
+    free(orig);
 }

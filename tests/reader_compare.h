@@ -59,6 +59,22 @@ struct outcome compare_pipe(const char *name, const struct cap *c, size_t step);
  * writing what passed it with -w: the same packets and the same -w files. */
 struct outcome compare_dump(const char *path, const char *filter);
 
+struct tree_counts {
+    unsigned files, in_place;      /* captures compared, walked by ours */
+    unsigned pcapng_walked, pcapng_handed; /* pcapng walked, then handed to libpcap */
+};
+
+/* compare_file on every capture (.pcap, .pcapng, .cap; at most 64 MiB)
+ * under dir, counted into n; false when dir cannot be opened. */
+bool compare_tree(const char *dir, struct tree_counts *n);
+
+/* rounds copies of the capture rel (in the source tree), each with flips
+ * bytes after the first keep set to random values and every third cut
+ * short (to keep bytes at least), compared; in_place: ours must walk each
+ * one it opens. */
+void compare_flipped(const char *rel, size_t keep, int flips, int rounds, unsigned seed,
+                     bool in_place);
+
 /* The two files have the same bytes (and more than a file header). */
 void same_files(const char *a, const char *b);
 

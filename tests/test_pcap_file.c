@@ -71,47 +71,15 @@ static void full(struct cap *c, uint32_t sec, uint32_t frac, uint32_t caplen, un
     record(c, sec, frac, caplen, caplen + 4, caplen, seed);
 }
 
-/* ---- comparing the two readers ------------------------------------------ */
-
 /* ---- every capture in testdata/ ---------------------------------------- */
-
-static void walk(const char *dir, unsigned *files, unsigned *in_place)
-{
-    DIR *d = opendir(dir);
-    cr_assert_not_null(d, "%s", dir);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (stat(path, &sb) < 0)
-            continue;
-        if (S_ISDIR(sb.st_mode)) {
-            walk(path, files, in_place);
-            continue;
-        }
-        size_t l = strlen(e->d_name);
-        bool pcap = (l > 5 && strcmp(e->d_name + l - 5, ".pcap") == 0) ||
-                    (l > 7 && strcmp(e->d_name + l - 7, ".pcapng") == 0) ||
-                    (l > 4 && strcmp(e->d_name + l - 4, ".cap") == 0);
-        if (!pcap)
-            continue;
-        struct outcome o = compare_file(path, NULL);
-        (*files)++;
-        *in_place += o.in_place;
-    }
-    closedir(d);
-}
 
 Test(pcap_file, every_testdata_capture_reads_as_libpcap_reads_it)
 {
-    unsigned files = 0, in_place = 0;
-    walk(TS_SOURCE_DIR "/testdata", &files, &in_place);
-    cr_assert_gt(files, 50, "only %u captures found", files);
-    cr_assert_gt(in_place, files / 2, "only %u of %u read in place", in_place, files);
-    cr_log_info("%u captures, %u read in place", files, in_place);
+    struct tree_counts n = {0};
+    cr_assert(compare_tree(TS_SOURCE_DIR "/testdata", &n));
+    cr_assert_gt(n.files, 50, "only %u captures found", n.files);
+    cr_assert_gt(n.in_place, n.files / 2, "only %u of %u read in place", n.in_place, n.files);
+    cr_log_info("%u captures, %u read in place", n.files, n.in_place);
 }
 
 Test(pcap_file, testdata_with_a_filter)
@@ -490,26 +458,7 @@ Test(pcap_file, stop_ends_one_read)
  * them, ours makes the same. */
 Test(pcap_file, damaged_record_headers)
 {
-    size_t n;
-    char *orig = ts_test_slurp(TS_SOURCE_DIR "/testdata/normal_client_closes_first.pcap",
-                                     &n);
-    cr_assert_not_null(orig);
-    unsigned s = 777;
-    for (int round = 0; round < 300; round++) {
-        struct cap c = {.b = malloc(n), .n = n};
-        memcpy(c.b, orig, n);
-        for (int k = 0; k < 3; k++) {
-            s = s * 1103515245 + 12345;
-            size_t at = 24 + (s >> 4) % (n - 24);
-            s = s * 1103515245 + 12345;
-            c.b[at] = (uint8_t)(s >> 16);
-        }
-        s = s * 1103515245 + 12345;
-        size_t len = round % 3 == 0 ? 24 + (s >> 4) % (n - 24) : n;
-        check("flip.pcap", &c, len, true);
-        free(c.b);
-    }
-    free(orig);
+    compare_flipped("testdata/normal_client_closes_first.pcap", 24, 3, 300, 777, true);
 }
 
 /* A stream that fails with EIO after its first `left` bytes. */

@@ -441,26 +441,7 @@ Test(pcapng_file, cut_anywhere)
  * ours makes the same (in place or not). */
 Test(pcapng_file, flipped_bytes)
 {
-    size_t n;
-    char *orig = ts_test_slurp(TS_SOURCE_DIR "/testdata/format_pcapng.pcapng", &n);
-    cr_assert_not_null(orig);
-    unsigned s = 991;
-    for (int round = 0; round < 400; round++) {
-        struct cap c = {.b = malloc(n), .n = n};
-        memcpy(c.b, orig, n);
-        for (int k = 0; k < 2; k++) {
-            s = s * 1103515245 + 12345;
-            size_t at = (s >> 4) % n;
-            s = s * 1103515245 + 12345;
-            c.b[at] = (uint8_t)(s >> 16);
-        }
-        s = s * 1103515245 + 12345;
-        size_t len = round % 3 == 0 ? (s >> 4) % n : n;
-        struct outcome o = compare_file(write_cap("flip.pcapng", &c, len), NULL);
-        (void)o;
-        free(c.b);
-    }
-    free(orig);
+    compare_flipped("testdata/format_pcapng.pcapng", 0, 2, 400, 991, false);
 }
 
 /* ---- what it leaves to libpcap from the start --------------------------- */
@@ -612,38 +593,6 @@ Test(pcapng_file, dump_across_the_hand_over)
 
 /* ---- the shared corpus (optional) ---------------------------------------- */
 
-static void walk_corpus(const char *dir, unsigned *files, unsigned *walked, unsigned *handed)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[2048];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (stat(path, &sb) < 0)
-            continue;
-        if (S_ISDIR(sb.st_mode)) {
-            walk_corpus(path, files, walked, handed);
-            continue;
-        }
-        size_t l = strlen(e->d_name);
-        bool ng = l > 7 && strcmp(e->d_name + l - 7, ".pcapng") == 0;
-        bool pcap = ng || (l > 5 && strcmp(e->d_name + l - 5, ".pcap") == 0) ||
-                    (l > 4 && strcmp(e->d_name + l - 4, ".cap") == 0);
-        if (!pcap || sb.st_size > (64 << 20))
-            continue;
-        struct outcome o = compare_file(path, NULL);
-        (*files)++;
-        *walked += ng && o.in_place;
-        *handed += ng && o.in_place && !o.in_place_end;
-    }
-    closedir(d);
-}
-
 /* Every capture in ../shared/corpus (real traffic, malformed files from
  * other projects' test suites), when that folder is there. */
 Test(pcapng_file, shared_corpus_reads_as_libpcap_reads_it)
@@ -651,9 +600,9 @@ Test(pcapng_file, shared_corpus_reads_as_libpcap_reads_it)
     struct stat sb;
     if (stat(TS_SOURCE_DIR "/../shared/corpus", &sb) < 0)
         cr_skip_test("../shared/corpus is not there");
-    unsigned files = 0, walked = 0, handed = 0;
-    walk_corpus(TS_SOURCE_DIR "/../shared/corpus", &files, &walked, &handed);
-    cr_assert_gt(files, 0);
-    cr_log_info("%u captures; %u pcapng walked, %u of them handed to libpcap", files, walked,
-                handed);
+    struct tree_counts n = {0};
+    cr_assert(compare_tree(TS_SOURCE_DIR "/../shared/corpus", &n));
+    cr_assert_gt(n.files, 0);
+    cr_log_info("%u captures; %u pcapng walked, %u of them handed to libpcap", n.files,
+                n.pcapng_walked, n.pcapng_handed);
 }
