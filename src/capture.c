@@ -48,7 +48,8 @@ struct ts_capture {
     struct ts_pcap_file *file; /* the classic pcap walker, or NULL: libpcap reads */
     struct ts_pcapng_file *ng; /* with file: a pcapng file walked */
     uint8_t header[TS_PCAP_FILE_HEADER_LEN]; /* what the header-only pcap_t read */
-    uint8_t *ng_prefix;        /* ... for a pcapng file (ng) */
+    uint8_t *ng_prefix;        /* ... for a pcapng file (ng): a copy of its own that
+                                  stays put while the walker's replay grows */
     struct bpf_program prog;   /* the filter, run here for a walked file */
     bool filtered;
     volatile sig_atomic_t stop; /* ts_capture_stop on a walked file */
