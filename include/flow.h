@@ -151,8 +151,8 @@ enum ts_close_how { TS_CLOSE_HOW_NONE = 0, TS_CLOSE_HOW_FIN, TS_CLOSE_HOW_RST };
 #define TS_CLIENT 0
 #define TS_SERVER 1
 
-/* Fields are ordered so that padding takes 4 bytes (400 bytes on LP64,
- * 6.25 cache lines); test_flow_table checks the size. */
+/* Fields are ordered so that nothing is padding (400 bytes on LP64, 6.25
+ * cache lines); test_flow_table checks the size. */
 struct ts_flow {
     struct ts_flow_key key;
     uint64_t id;              /* 1, 2, ... in order of first packet */
@@ -180,6 +180,7 @@ struct ts_flow {
                                              the ACK completing the handshake; 0 = none */
     struct ts_endpoint ep[2]; /* TS_CLIENT, TS_SERVER */
     struct ts_zeek zeek;
+    uint32_t sf_target;       /* where the SYN-flood detector keeps its server (a hint) */
     struct ts_evidence ev;
     uint32_t q[2];            /* each endpoint's ts_queue: a block_pool reference, 0 = none */
     struct ts_flow_extra *x;  /* a side block (block_pool.c), NULL when none */

@@ -686,11 +686,11 @@ static void synflood_steps(struct ts_analyzer *a, struct ts_flow *f, int s,
             if (ts_sf_was_evicted(a->sf, &f->key, tcp->seq))
                 f->sf_k0 = SF_K0_AGAIN;
             else
-                ts_sf_attempt(a->sf, srv, port, family, ts_flow_addr(f, TS_CLIENT), ts);
+                ts_sf_attempt(a->sf, srv, port, family, &f->sf_target, ts_flow_addr(f, TS_CLIENT), ts);
         } else if (synack && server->syn == 1 && !(f->ep[TS_CLIENT].flags & TS_EP_SEEN)) {
             /* a SYN-ACK without its SYN: a retransmission for a record the
              * full table evicted keeps that handshake counted */
-            unsigned k = ts_sf_answered_again(a->sf, srv, port, family, ts);
+            unsigned k = ts_sf_answered_again(a->sf, srv, port, family, &f->sf_target, ts);
             if (k) {
                 f->sf_k0 = (uint8_t)k;
                 f->flags |= TS_FLOW_SF_ATTEMPT | TS_FLOW_SF_ANSWERED;
@@ -705,7 +705,7 @@ static void synflood_steps(struct ts_analyzer *a, struct ts_flow *f, int s,
     if (synack && f->sf_k0 == SF_K0_AGAIN) {
         /* the evicted record's handshake goes on here; if none was due,
          * this is the first answer to the attempt after all */
-        f->sf_k0 = (uint8_t)ts_sf_answered_again(a->sf, srv, port, family, ts);
+        f->sf_k0 = (uint8_t)ts_sf_answered_again(a->sf, srv, port, family, &f->sf_target, ts);
         if (f->sf_k0) {
             f->flags |= TS_FLOW_SF_ANSWERED;
             synack = false;
@@ -717,15 +717,15 @@ static void synflood_steps(struct ts_analyzer *a, struct ts_flow *f, int s,
         if (!(f->flags & TS_FLOW_SF_ANSWERED))
             k = 0; /* the SYN-ACKs before any SYN do not count */
         f->flags |= TS_FLOW_SF_ANSWERED;
-        ts_sf_answered(a->sf, srv, port, family, ts, server_sent_ns, k);
+        ts_sf_answered(a->sf, srv, port, family, &f->sf_target, ts, server_sent_ns, k);
     }
     int64_t answered = (f->flags & TS_FLOW_SF_ANSWERED) ? server->last_send_ns : 0;
     if (f->flags & TS_FLOW_HS_COMPLETE) {
         f->flags |= TS_FLOW_SF_SETTLED;
-        ts_sf_completed(a->sf, srv, port, family, ts, answered, k);
+        ts_sf_completed(a->sf, srv, port, family, &f->sf_target, ts, answered, k);
     } else if (f->close_how == TS_CLOSE_HOW_RST) {
         f->flags |= TS_FLOW_SF_SETTLED;
-        ts_sf_reset(a->sf, srv, port, family, ts, answered, k);
+        ts_sf_reset(a->sf, srv, port, family, &f->sf_target, ts, answered, k);
     }
 }
 

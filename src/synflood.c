@@ -306,16 +306,34 @@ static void start_clock(struct target *t, int64_t now)
     t->dl_slot = slot_of(now, DL_NS);
 }
 
-/* The target's record, made when absent (NULL only when every record holds
- * an alert that is on). */
-static struct target *get_target(struct ts_synflood *sf, const uint8_t *addr, uint16_t port,
-                                 int family, bool create)
+static bool is_target(const struct target *t, const uint8_t *addr, uint16_t port, int family)
 {
+    return t->port == port && t->family == family && memcmp(t->addr, addr, 16) == 0;
+}
+
+/* The target's record, made when absent (NULL only when every record holds
+ * an alert that is on). hint (may be NULL) is where the caller found this
+ * target last time (index + 1, 0 = not yet): tried first, so a connection's
+ * later events skip the hash and the chain, and set to where it is. A hint
+ * that went stale (the record was dropped, maybe taken by another target)
+ * does not match: a dropped record is zeroed, and its family is 0. */
+static struct target *get_target(struct ts_synflood *sf, const uint8_t *addr, uint16_t port,
+                                 int family, bool create, uint32_t *hint)
+{
+    if (hint && *hint && *hint <= sf->fresh) {
+        struct target *t = &sf->t[*hint - 1];
+        if (is_target(t, addr, port, family)) {
+            lru_touch(sf, t);
+            return t;
+        }
+    }
     uint32_t b = target_bucket(sf, addr, port, family);
     for (uint32_t i = sf->buckets[b]; i; i = sf->t[i - 1].hnext) {
         struct target *t = &sf->t[i - 1];
-        if (t->port == port && t->family == family && memcmp(t->addr, addr, 16) == 0) {
+        if (is_target(t, addr, port, family)) {
             lru_touch(sf, t);
+            if (hint)
+                *hint = i;
             return t;
         }
     }
@@ -350,6 +368,8 @@ static struct target *get_target(struct ts_synflood *sf, const uint8_t *addr, ui
     sf->buckets[b] = idx;
     lru_append(sf, t);
     sf->used++;
+    if (hint)
+        *hint = idx;
     return t;
 }
 
@@ -721,10 +741,10 @@ static void move_clock(struct ts_synflood *sf, int64_t now)
 }
 
 void ts_sf_attempt(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, int family,
-                   const uint8_t *src, int64_t ts_ns)
+                   uint32_t *hint, const uint8_t *src, int64_t ts_ns)
 {
     move_clock(sf, ts_ns);
-    struct target *t = get_target(sf, addr, port, family, true);
+    struct target *t = get_target(sf, addr, port, family, true, hint);
     if (!t)
         return;
     int64_t now = sf->now_ns;
@@ -781,10 +801,10 @@ static void remove_half_open(struct target *t, int64_t ts, unsigned k)
 }
 
 static struct target *known_target(struct ts_synflood *sf, const uint8_t *addr, uint16_t port,
-                                   int family, int64_t ts_ns, bool active)
+                                   int family, uint32_t *hint, int64_t ts_ns, bool active)
 {
     move_clock(sf, ts_ns);
-    struct target *t = get_target(sf, addr, port, family, false);
+    struct target *t = get_target(sf, addr, port, family, false, hint);
     if (t) {
         roll(t, sf->now_ns);
         if (active)
@@ -794,9 +814,9 @@ static struct target *known_target(struct ts_synflood *sf, const uint8_t *addr, 
 }
 
 void ts_sf_answered(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, int family,
-                    int64_t ts_ns, int64_t prev_ns, unsigned k)
+                    uint32_t *hint, int64_t ts_ns, int64_t prev_ns, unsigned k)
 {
-    struct target *t = known_target(sf, addr, port, family, ts_ns, true);
+    struct target *t = known_target(sf, addr, port, family, hint, ts_ns, true);
     if (!t)
         return;
     if (k > 0)
@@ -805,9 +825,9 @@ void ts_sf_answered(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, 
 }
 
 unsigned ts_sf_answered_again(struct ts_synflood *sf, const uint8_t *addr, uint16_t port,
-                              int family, int64_t ts_ns)
+                              int family, uint32_t *hint, int64_t ts_ns)
 {
-    struct target *t = known_target(sf, addr, port, family, ts_ns, true);
+    struct target *t = known_target(sf, addr, port, family, hint, ts_ns, true);
     if (!t)
         return 0;
     /* due: its deadline is within the slack ahead (the first waits are the
@@ -830,9 +850,9 @@ unsigned ts_sf_answered_again(struct ts_synflood *sf, const uint8_t *addr, uint1
 }
 
 void ts_sf_completed(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, int family,
-                     int64_t ts_ns, int64_t answered_ns, unsigned k)
+                     uint32_t *hint, int64_t ts_ns, int64_t answered_ns, unsigned k)
 {
-    struct target *t = known_target(sf, addr, port, family, ts_ns, true);
+    struct target *t = known_target(sf, addr, port, family, hint, ts_ns, true);
     if (!t)
         return;
     t->fdone[t->fine_slot & (FINE - 1)]++;
@@ -844,9 +864,9 @@ void ts_sf_completed(struct ts_synflood *sf, const uint8_t *addr, uint16_t port,
 }
 
 void ts_sf_reset(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, int family,
-                 int64_t ts_ns, int64_t answered_ns, unsigned k)
+                 uint32_t *hint, int64_t ts_ns, int64_t answered_ns, unsigned k)
 {
-    struct target *t = known_target(sf, addr, port, family, ts_ns, false);
+    struct target *t = known_target(sf, addr, port, family, hint, ts_ns, false);
     if (t && answered_ns)
         remove_half_open(t, answered_ns, k);
 }

@@ -41,28 +41,33 @@ size_t ts_sf_table_bytes(uint32_t max_targets, uint32_t evicted_slots);
 int ts_sf_new(struct ts_synflood **out, const struct ts_sf_config *cfg);
 void ts_sf_free(struct ts_synflood *sf);
 
+/* The events of a connection name its target by (addr, port, family). hint
+ * (NULL, or a word the caller keeps per connection, 0 at first) remembers
+ * where the target's record was found, so that the connection's later
+ * events skip the lookup; a stale hint is detected and corrected. */
+
 /* A connection attempt: the opening SYN of a connection from src to the
  * target (addr, port). Not called for retransmitted SYNs. */
 void ts_sf_attempt(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, int family,
-                   const uint8_t *src, int64_t ts_ns);
+                   uint32_t *hint, const uint8_t *src, int64_t ts_ns);
 /* The target sent SYN-ACK number k (0 = its first) for an attempt at ts;
  * prev_ns is when it sent number k - 1. The handshake is half-open until
  * it completes, is reset, or the next retransmission is overdue. */
 void ts_sf_answered(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, int family,
-                    int64_t ts_ns, int64_t prev_ns, unsigned k);
+                    uint32_t *hint, int64_t ts_ns, int64_t prev_ns, unsigned k);
 /* The target sent a SYN-ACK for a connection whose record was evicted (no
  * SYN seen for it): if one of its half-open handshakes was due for a
  * retransmission now, this is it. Returns the SYN-ACK's number k (1 or more),
  * or 0 when no handshake was due (then it is not counted). */
 unsigned ts_sf_answered_again(struct ts_synflood *sf, const uint8_t *addr, uint16_t port,
-                              int family, int64_t ts_ns);
+                              int family, uint32_t *hint, int64_t ts_ns);
 /* An attempt's handshake completed; answered_ns is when the target sent its
  * last SYN-ACK, number k (answered_ns 0: no SYN-ACK was seen). */
 void ts_sf_completed(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, int family,
-                     int64_t ts_ns, int64_t answered_ns, unsigned k);
+                     uint32_t *hint, int64_t ts_ns, int64_t answered_ns, unsigned k);
 /* A half-open handshake was reset (it is no longer half-open). */
 void ts_sf_reset(struct ts_synflood *sf, const uint8_t *addr, uint16_t port, int family,
-                 int64_t ts_ns, int64_t answered_ns, unsigned k);
+                 uint32_t *hint, int64_t ts_ns, int64_t answered_ns, unsigned k);
 
 /* An attempt's record (its key, the client's ISN) was evicted before its
  * handshake ended; ts_sf_was_evicted says whether a new attempt is its SYN

@@ -180,21 +180,21 @@ static void apply(struct sim *s, const struct ev *e)
     ip4(src, e->src);
     switch (e->kind) {
     case EV_ATTEMPT:
-        ts_sf_attempt(s->sf, dst, e->port, 4, src, e->ts);
+        ts_sf_attempt(s->sf, dst, e->port, 4, NULL, src, e->ts);
         break;
     case EV_ANSWERED:
-        ts_sf_answered(s->sf, dst, e->port, 4, e->ts, e->prev, e->k);
+        ts_sf_answered(s->sf, dst, e->port, 4, NULL, e->ts, e->prev, e->k);
         break;
     case EV_AGAIN: {
-        unsigned k = ts_sf_answered_again(s->sf, dst, e->port, 4, e->ts);
+        unsigned k = ts_sf_answered_again(s->sf, dst, e->port, 4, NULL, e->ts);
         s->again_k[k < 3 ? k : 3]++;
         break;
     }
     case EV_COMPLETED:
-        ts_sf_completed(s->sf, dst, e->port, 4, e->ts, e->prev, e->k);
+        ts_sf_completed(s->sf, dst, e->port, 4, NULL, e->ts, e->prev, e->k);
         break;
     case EV_RESET:
-        ts_sf_reset(s->sf, dst, e->port, 4, e->ts, e->prev, e->k);
+        ts_sf_reset(s->sf, dst, e->port, 4, NULL, e->ts, e->prev, e->k);
         break;
     }
     drain(s);
@@ -577,7 +577,7 @@ Test(synflood_time, clock_jumps_and_times_before_1970, .timeout = 10)
             src[3] = (uint8_t)i;
             src[2] = (uint8_t)(i >> 8);
             ts_sf_advance(sf, t0 + i * MS, 0);
-            ts_sf_attempt(sf, dst, 80, 4, src, t0 + i * MS);
+            ts_sf_attempt(sf, dst, 80, 4, NULL, src, t0 + i * MS);
         }
         ts_sf_advance(sf, t0 + 1100 * MS, 0);
         const struct ts_alert *a = ts_sf_next_alert(sf);
@@ -1092,6 +1092,74 @@ Test(synflood_table, bounded_and_active_target_kept)
     cr_expect_eq(st.active, 0);
     cr_expect_leq(st.targets, 64);
     sim_free(&s);
+}
+
+/* A connection's hint to its target's record goes stale when the target is
+ * dropped and its record handed to another target. Table of 2: A
+ * (10.0.0.2:80) gets an attempt and a hint; B and C (10.0.0.3, 10.0.0.4)
+ * follow, and C takes the record of A, the least recently active. A's
+ * connections then report 1000 completed handshakes through that stale
+ * hint while C gets 1000 unanswered SYNs in one second (rate 200). Without
+ * its record A is unknown (completions of an unknown target count
+ * nowhere), so C's SYNs all fail and C's alert starts; had the hint been
+ * believed, C would have 1000 completions and no alert. A new attempt at A
+ * through the same stale hint makes A a target again, and its completions
+ * land on A: A with 1000 SYNs, all completed, raises no alert. */
+Test(synflood_table, stale_hint_lands_on_no_other_target)
+{
+    struct ts_synflood *sf;
+    struct ts_sf_config cfg = {.rate = 200, .half_open = 128, .max_targets = 2,
+                               .evicted_slots = 1024, .seed = {1, 2}};
+    cr_assert_eq(ts_sf_new(&sf, &cfg), 0);
+    uint8_t a[16] = {10, 0, 0, 2}, b[16] = {10, 0, 0, 3}, c[16] = {10, 0, 0, 4};
+    uint8_t src[16] = {10, 128, 0, 0};
+    uint32_t hint_a = 0, hint_b = 0, hint_c = 0;
+    int64_t t = T0;
+    ts_sf_advance(sf, t, 0);
+    ts_sf_attempt(sf, a, 80, 4, &hint_a, src, t);
+    cr_assert_neq(hint_a, 0, "the attempt left no hint");
+    ts_sf_attempt(sf, b, 80, 4, &hint_b, src, t + MS);
+    ts_sf_attempt(sf, c, 80, 4, &hint_c, src, t + 2 * MS);
+    cr_assert_eq(hint_c, hint_a, "C did not take A's record (the test's premise)");
+    struct ts_sf_stats st;
+    ts_sf_stats(sf, &st);
+    cr_expect_eq(st.targets_evicted, 1);
+
+    uint32_t stale = hint_a;
+    for (int i = 0; i < 1000; i++) {
+        int64_t at = t + 10 * MS + i * MS;
+        src[2] = (uint8_t)(i >> 8);
+        src[3] = (uint8_t)i;
+        ts_sf_advance(sf, at, 0);
+        ts_sf_attempt(sf, c, 80, 4, &hint_c, src, at);
+        uint32_t h = stale;
+        ts_sf_completed(sf, a, 80, 4, &h, at, 0, 0);
+        cr_assert_eq(h, stale, "a lookup that found nothing changed the hint");
+    }
+    ts_sf_advance(sf, t + 1500 * MS, 0);
+    const struct ts_alert *al = ts_sf_next_alert(sf);
+    cr_assert_not_null(al, "C's flood raised no alert: A's completions were counted at C");
+    cr_expect_eq(al->status, TS_ALERT_START);
+    cr_expect_eq(memcmp(al->addr, c, 16), 0, "the alert is not C's");
+    while (ts_sf_next_alert(sf))
+        ;
+
+    /* A again, through the stale hint: a record of its own, found after */
+    uint32_t h = stale;
+    int64_t t2 = t + 100 * NS; /* C's alert is long over, A and B idle */
+    for (int i = 0; i < 1000; i++) {
+        int64_t at = t2 + i * MS;
+        src[2] = (uint8_t)(i >> 8);
+        src[3] = (uint8_t)i;
+        ts_sf_advance(sf, at, 0);
+        ts_sf_attempt(sf, a, 80, 4, &h, src, at);
+        ts_sf_completed(sf, a, 80, 4, &h, at, 0, 0);
+    }
+    ts_sf_advance(sf, t2 + 1500 * MS, 0);
+    for (const struct ts_alert *x; (x = ts_sf_next_alert(sf)) != NULL;)
+        cr_expect(memcmp(x->addr, a, 16) != 0 || x->status != TS_ALERT_START,
+                  "A's completed handshakes were not counted at A: it alerted");
+    ts_sf_free(sf);
 }
 
 /* ------------------------------------------------------------ port scan */
