@@ -19,7 +19,7 @@ done
 # thousands of flows finish at once (report_pool.c) and flows finish all
 # through the capture (report_async.c), in each output format.
 echo "== ThreadSanitizer (the report on two cores)"
-cmake -S . -B build-test-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTS_TESTS=OFF \
+cmake -S . -B build-test-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTS_TESTS=OFF -DTS_LTO=OFF \
     -DCMAKE_C_COMPILER=clang -DCMAKE_C_FLAGS=-fsanitize=thread \
     -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread >/dev/null
 cmake --build build-test-tsan -j"$jobs" --target tcpstates
