@@ -686,7 +686,8 @@ static void synflood_steps(struct ts_analyzer *a, struct ts_flow *f, int s,
             if (ts_sf_was_evicted(a->sf, &f->key, tcp->seq))
                 f->sf_k0 = SF_K0_AGAIN;
             else
-                ts_sf_attempt(a->sf, srv, port, family, &f->sf_target, ts_flow_addr(f, TS_CLIENT), ts);
+                ts_sf_attempt(a->sf, srv, port, family, &f->sf_target,
+                              ts_flow_addr(f, TS_CLIENT), ts);
         } else if (synack && server->syn == 1 && !(f->ep[TS_CLIENT].flags & TS_EP_SEEN)) {
             /* a SYN-ACK without its SYN: a retransmission for a record the
              * full table evicted keeps that handshake counted */
