@@ -44,8 +44,7 @@ int ts_flow_table_init(struct ts_flow_table *t, uint32_t max_flows, uint64_t max
     t->max_bytes = max_bytes;
     ts_block_pool_init(&t->queues, sizeof(struct ts_queue));
     ts_block_pool_init(&t->extras, sizeof(struct ts_flow_extra));
-    t->seed[0] = seed[0];
-    t->seed[1] = seed[1];
+    ts_hash_key_init(&t->hk, seed);
     t->nbuckets = 1024;
     t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
     if (!t->buckets) {
@@ -72,7 +71,7 @@ void ts_flow_table_free(struct ts_flow_table *t)
 
 uint32_t ts_flow_table_hash(const struct ts_flow_table *t, const struct ts_flow_key *key)
 {
-    return ts_flow_key_hash(key, t->seed);
+    return ts_flow_key_hash(key, &t->hk);
 }
 
 struct ts_flow *ts_flow_table_find(struct ts_flow_table *t, const struct ts_flow_key *key,

@@ -10,6 +10,7 @@
 
 #include "block_pool.h"
 #include "flow.h"
+#include "flow_key.h"
 
 /* Timer classes: within one class every flow has the same timeout, so each
  * class is a list in order of last activity and its head expires first. */
@@ -38,7 +39,7 @@ struct ts_flow_table {
     uint64_t side_bytes;     /* side blocks of the flows in the index */
     uint32_t timer_head[TS_TIMER_COUNT], timer_tail[TS_TIMER_COUNT];
     bool head_moved;         /* a timer list got a new head (the caller clears it) */
-    uint64_t seed[2];
+    struct ts_hash_key hk;   /* the index's hash, drawn from the seed */
     struct ts_block_pool queues, extras; /* struct ts_queue, struct ts_flow_extra */
 };
 

@@ -131,6 +131,7 @@ struct lru_link {
 
 struct ts_synflood {
     struct ts_sf_config cfg;
+    struct ts_hash_key hk;   /* the targets' hash, drawn from cfg.seed */
     struct target *t;        /* max_targets records */
     struct lru_link *lru;    /* max_targets links, t's order */
     uint32_t *buckets;
@@ -187,6 +188,7 @@ int ts_sf_new(struct ts_synflood **out, const struct ts_sf_config *cfg)
     if (!sf)
         return -1;
     sf->cfg = *cfg;
+    ts_hash_key_init(&sf->hk, sf->cfg.seed);
     sf->next_eval_ns = INT64_MIN;
     if (sf->cfg.max_targets < 1)
         sf->cfg.max_targets = 1;
@@ -231,7 +233,7 @@ static uint64_t source_hash(const uint8_t *src)
 static uint32_t target_bucket(const struct ts_synflood *sf, const uint8_t *addr, uint16_t port,
                               int family)
 {
-    return ts_flow_endpoint_hash(addr, port, family, sf->cfg.seed) & (sf->nbuckets - 1);
+    return ts_flow_endpoint_hash(addr, port, family, &sf->hk) & (sf->nbuckets - 1);
 }
 
 static uint32_t index_of(const struct ts_synflood *sf, const struct target *t)

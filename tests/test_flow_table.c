@@ -16,16 +16,6 @@ Test(flow_key, siphash_reference_vector)
     cr_expect_eq(ts_flow_siphash24(msg, 15, k0, k1), 0xa129ca6149be45e5ULL);
 }
 
-/* SipHash-1-3 under the all-zero key: the values published with a Rust
- * sip-hash digest crate's tests (written there as hex digits). */
-Test(flow_key, siphash13_vectors)
-{
-    cr_expect_eq(ts_flow_siphash13((const uint8_t *)"", 0, 0, 0), 0xd1fba762150c532cULL);
-    cr_expect_eq(ts_flow_siphash13((const uint8_t *)"siphash", 7, 0, 0), 0x8264ceeccb16bcbeULL);
-    cr_expect_eq(ts_flow_siphash13((const uint8_t *)"digest-sip_hash", 15, 0, 0),
-                 0xce31007e34130c0aULL);
-}
-
 static struct ts_ip ip4(uint32_t src, uint32_t dst)
 {
     struct ts_ip ip;
@@ -46,10 +36,11 @@ Test(flow_key, both_directions_one_key)
     bool src_a2 = ts_flow_key_make(&b, &rev, 80, 40000);
     cr_expect(ts_flow_key_equal(&a, &b));
     cr_expect_neq(src_a1, src_a2);
-    uint64_t seed[2] = {1, 2};
-    cr_expect_eq(ts_flow_key_hash(&a, seed), ts_flow_key_hash(&b, seed));
-    uint64_t other[2] = {3, 4};
-    cr_expect_neq(ts_flow_key_hash(&a, seed), ts_flow_key_hash(&a, other),
+    struct ts_hash_key hk, other;
+    ts_hash_key_init(&hk, (uint64_t[2]){1, 2});
+    ts_hash_key_init(&other, (uint64_t[2]){3, 4});
+    cr_expect_eq(ts_flow_key_hash(&a, &hk), ts_flow_key_hash(&b, &hk));
+    cr_expect_neq(ts_flow_key_hash(&a, &hk), ts_flow_key_hash(&a, &other),
                   "the hash depends on the seed");
     /* same addresses, ports decide the order */
     struct ts_ip same = ip4(0x0a000001, 0x0a000001);
@@ -65,58 +56,159 @@ static struct ts_flow_key key_n(uint32_t n)
     return k;
 }
 
-static uint32_t fold(uint64_t h)
+static struct ts_flow_key key6(const uint8_t src[16], const uint8_t dst[16], uint16_t sport,
+                               uint16_t dport)
 {
-    return (uint32_t)(h ^ (h >> 32));
+    struct ts_ip ip;
+    memset(&ip, 0, sizeof ip);
+    ip.family = 6;
+    memcpy(ip.src, src, 16);
+    memcpy(ip.dst, dst, 16);
+    struct ts_flow_key k;
+    ts_flow_key_make(&k, &ip, sport, dport);
+    return k;
 }
 
-/* SipHash-1-3 of an endpoint's bytes: its address (4 bytes for IPv4, 16
- * for IPv6), its port low byte first, its family. */
-static uint32_t endpoint_siphash13(const uint8_t addr[16], uint16_t port, int family,
-                                   const uint64_t seed[2])
+static struct ts_flow_key key4(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport)
 {
-    uint8_t e[19];
-    size_t alen = family == 4 ? 4 : 16;
-    memcpy(e, addr, alen);
-    e[alen] = (uint8_t)port;
-    e[alen + 1] = (uint8_t)(port >> 8);
-    e[alen + 2] = (uint8_t)family;
-    return fold(ts_flow_siphash13(e, alen + 3, seed[0], seed[1]));
+    struct ts_ip ip = ip4(src, dst);
+    struct ts_flow_key k;
+    ts_flow_key_make(&k, &ip, sport, dport);
+    return k;
 }
 
-/* The hashes that assemble their words in registers are SipHash-1-3 of the
- * bytes they stand for (checked against the byte-wise function above,
- * itself checked against the published vectors): an IPv4 key is its two
- * addresses, both ports (low byte first) and the family, 13 bytes; an
- * endpoint its address, port and family, 7 bytes for IPv4, 19 for IPv6. */
-Test(flow_key, word_hashes_are_siphash13_of_their_bytes)
+/* How often, over 4096 seeds, two inputs land in one of 64 buckets. A
+ * strongly universal hash puts any two different inputs there together with
+ * probability 1/64 (64 of 4096 seeds; binomial, sd ~8): the bound of 128
+ * is far above chance and far below what a hash that lost part of its input
+ * (a word left out, a coefficient shared by two words, a cut to 16 bits, a
+ * family not told apart) gives for the pairs it cannot tell apart: all
+ * 4096, or a half or a quarter. */
+#define PAIR_SEEDS 4096
+#define PAIR_BOUND 128
+static unsigned key_pair_collisions(const struct ts_flow_key *x, const struct ts_flow_key *y)
 {
-    uint64_t seed[2] = {0x0123456789abcdefULL, 0xfedcba9876543210ULL};
-    for (uint32_t n = 0; n < 2000; n++) {
-        uint32_t x = n * 2654435761u;
-        struct ts_ip ip = ip4(x, ~x ^ (n << 7));
-        struct ts_flow_key k;
-        ts_flow_key_make(&k, &ip, (uint16_t)(x >> 16), (uint16_t)(n * 40503u));
-        uint8_t b[13];
-        memcpy(b, k.addr_a, 4);
-        memcpy(b + 4, k.addr_b, 4);
-        b[8] = (uint8_t)k.port_a;
-        b[9] = (uint8_t)(k.port_a >> 8);
-        b[10] = (uint8_t)k.port_b;
-        b[11] = (uint8_t)(k.port_b >> 8);
-        b[12] = 4;
-        cr_assert_eq(ts_flow_key_hash(&k, seed), fold(ts_flow_siphash13(b, 13, seed[0], seed[1])),
-                     "key %u", n);
+    unsigned n = 0;
+    for (uint64_t s = 0; s < PAIR_SEEDS; s++) {
+        struct ts_hash_key hk;
+        ts_hash_key_init(&hk, (uint64_t[2]){s * 0x9e3779b97f4a7c15ULL, ~s});
+        n += ((ts_flow_key_hash(x, &hk) ^ ts_flow_key_hash(y, &hk)) & 63) == 0;
+    }
+    return n;
+}
 
-        uint8_t a16[16] = {0};
-        memcpy(a16, ip.src, 4);
-        uint16_t port = (uint16_t)(x ^ n);
-        cr_assert_eq(ts_flow_endpoint_hash(a16, port, 4, seed),
-                     endpoint_siphash13(a16, port, 4, seed), "IPv4 endpoint %u", n);
-        for (int i = 0; i < 16; i++)
-            a16[i] = (uint8_t)(x >> (i % 4 * 8)) ^ (uint8_t)i;
-        cr_assert_eq(ts_flow_endpoint_hash(a16, port, 6, seed),
-                     endpoint_siphash13(a16, port, 6, seed), "IPv6 endpoint %u", n);
+static unsigned endpoint_pair_collisions(const uint8_t *ax, uint16_t px, int fx, const uint8_t *ay,
+                                         uint16_t py, int fy)
+{
+    unsigned n = 0;
+    for (uint64_t s = 0; s < PAIR_SEEDS; s++) {
+        struct ts_hash_key hk;
+        ts_hash_key_init(&hk, (uint64_t[2]){s * 0x9e3779b97f4a7c15ULL, ~s});
+        n += ((ts_flow_endpoint_hash(ax, px, fx, &hk) ^ ts_flow_endpoint_hash(ay, py, fy, &hk)) &
+              63) == 0;
+    }
+    return n;
+}
+
+/* Pairs of connections that a weaker hash would not tell apart: each word
+ * of the key changed alone, in its low and in its high bits; two words
+ * changed so that their sum stays the same; a port pair swapped; an IPv4
+ * key against the IPv6 key of the same bytes. */
+Test(flow_key, any_two_keys_collide_by_chance_only)
+{
+    struct {
+        const char *what;
+        struct ts_flow_key x, y;
+    } pair[] = {
+        {"client port +1", key4(0x0a000001, 0xc0a80001, 40000, 80),
+         key4(0x0a000001, 0xc0a80001, 40001, 80)},
+        {"client port +0x8000", key4(0x0a000001, 0xc0a80001, 1000, 80),
+         key4(0x0a000001, 0xc0a80001, 1000 + 0x8000, 80)},
+        {"server port", key4(0x0a000001, 0xc0a80001, 40000, 80),
+         key4(0x0a000001, 0xc0a80001, 40000, 443)},
+        {"ports swapped", key4(0x0a000001, 0xc0a80001, 40000, 80),
+         key4(0x0a000001, 0xc0a80001, 80, 40000)},
+        {"low address, low byte", key4(0x0a000001, 0xc0a80001, 40000, 80),
+         key4(0x0a000002, 0xc0a80001, 40000, 80)},
+        {"low address, high byte", key4(0x0a000001, 0xc0a80001, 40000, 80),
+         key4(0x0b000001, 0xc0a80001, 40000, 80)},
+        {"high address", key4(0x0a000001, 0xc0a80001, 40000, 80),
+         key4(0x0a000001, 0xc0a80101, 40000, 80)},
+        {"one address up, the other down", key4(0x0a000002, 0xc0a80001, 40000, 80),
+         key4(0x0a000001, 0xc0a80002, 40000, 80)},
+    };
+    for (size_t i = 0; i < sizeof pair / sizeof pair[0]; i++) {
+        cr_assert_not(ts_flow_key_equal(&pair[i].x, &pair[i].y), "%s", pair[i].what);
+        unsigned n = key_pair_collisions(&pair[i].x, &pair[i].y);
+        cr_expect_lt(n, PAIR_BOUND, "%s: one bucket of 64 under %u of %u seeds", pair[i].what, n,
+                     PAIR_SEEDS);
+    }
+
+    uint8_t a[16], b[16];
+    for (int i = 0; i < 16; i++) {
+        a[i] = (uint8_t)(0x20 + i);
+        b[i] = (uint8_t)(0x80 + i);
+    }
+    struct ts_flow_key base = key6(a, b, 40000, 443);
+    for (int byte = 0; byte < 16; byte += 5) {
+        for (int side = 0; side < 2; side++) {
+            uint8_t a2[16], b2[16];
+            memcpy(a2, a, 16);
+            memcpy(b2, b, 16);
+            (side ? b2 : a2)[byte] ^= 0x40;
+            struct ts_flow_key k = key6(a2, b2, 40000, 443);
+            unsigned n = key_pair_collisions(&base, &k);
+            cr_expect_lt(n, PAIR_BOUND, "IPv6 address %d byte %d: %u of %u seeds", side, byte, n,
+                         PAIR_SEEDS);
+        }
+    }
+    struct ts_flow_key p6 = key6(a, b, 40001, 443);
+    cr_expect_lt(key_pair_collisions(&base, &p6), PAIR_BOUND, "IPv6 port");
+
+    /* an IPv4 key and an IPv6 key with the same bytes where they overlap */
+    struct ts_flow_key k4 = key4(0x0a000001, 0xc0a80001, 40000, 80);
+    struct ts_flow_key k6 = k4;
+    k6.family = 6;
+    cr_expect_lt(key_pair_collisions(&k4, &k6), PAIR_BOUND, "IPv4 against IPv6");
+
+    /* endpoints (the SYN-flood detector's targets) */
+    uint8_t e1[16] = {192, 168, 0, 1}, e2[16] = {192, 168, 0, 2};
+    cr_expect_lt(endpoint_pair_collisions(e1, 80, 4, e1, 81, 4), PAIR_BOUND, "IPv4 port");
+    cr_expect_lt(endpoint_pair_collisions(e1, 80, 4, e2, 80, 4), PAIR_BOUND, "IPv4 address");
+    cr_expect_lt(endpoint_pair_collisions(e1, 80, 4, e1, 80, 6), PAIR_BOUND, "IPv4 against IPv6");
+    cr_expect_lt(endpoint_pair_collisions(a, 80, 6, b, 80, 6), PAIR_BOUND, "IPv6 address");
+    cr_expect_lt(endpoint_pair_collisions(a, 80, 6, a, 0x8050, 6), PAIR_BOUND, "IPv6 port");
+
+    /* and the test can fail: one bucket of 64 for a key and itself */
+    struct ts_flow_key same = pair[0].x;
+    cr_expect_eq(key_pair_collisions(&pair[0].x, &same), PAIR_SEEDS);
+}
+
+/* Connections whose words differ only above their low 12 bits (client
+ * addresses 4096 apart, server ports 4096 apart) would share a bucket of
+ * 4096 under any hash that sums or XORs words and takes the low bits, and
+ * as an arithmetic progression they fall unevenly under multiply-shift
+ * alone (up to 2.4 times the pairs below, for one seed of 64). In 4096
+ * buckets they must meet as random keys would: 16384 keys make on average
+ * 16384 * 16383 / 2 / 4096 = 32766 pairs in one bucket (within 2 % for each
+ * of the 64 seeds). */
+Test(flow_key, keys_alike_in_their_low_bits_spread)
+{
+    enum { N = 16384, M = 4096 };
+    static uint32_t count[M];
+    for (uint64_t s = 0; s < 64; s++) {
+        struct ts_hash_key hk;
+        ts_hash_key_init(&hk, (uint64_t[2]){s, s + 1});
+        memset(count, 0, sizeof count);
+        for (uint32_t i = 0; i < N; i++) {
+            struct ts_flow_key k = key4(0x0a000000 + (i % 1024) * 4096, 0xc0a80001, 40000,
+                                        (uint16_t)(4096 * (i / 1024)));
+            count[ts_flow_key_hash(&k, &hk) & (M - 1)]++;
+        }
+        double pairs = 0;
+        for (int b = 0; b < M; b++)
+            pairs += (double)count[b] * (count[b] - 1) / 2;
+        cr_expect_lt(pairs, 1.2 * 32766, "seed %d: %.0f pairs in one bucket", (int)s, pairs);
     }
 }
 
