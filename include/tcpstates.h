@@ -4,6 +4,7 @@
  *   struct ts_analyzer *a;
  *   ts_analyzer_new(&a, &cfg, dlt, errbuf, sizeof errbuf);
  *   for each packet: ts_analyzer_packet(a, ts_ns, data, caplen, len);
+ *     (from a file: ts_analyzer_packet_ahead, then ts_analyzer_flush_ahead)
  *                    while ((f = ts_analyzer_next_done(a))) use(f);
  *   ts_analyzer_finish(a); while ((f = ts_analyzer_next_done(a))) use(f);
  *   ts_analyzer_free(a);
@@ -107,6 +108,21 @@ void ts_analyzer_free(struct ts_analyzer *a);
  * was counted and skipped. */
 int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data,
                        uint32_t caplen, uint32_t len);
+
+/* The same for a file, faster: the frame is decoded now and analysed a few
+ * frames later (the memory its connection lives in is fetched meanwhile),
+ * in the same order as ever. Returns what ts_analyzer_packet returns for
+ * the frame analysed during this call (the trace is that frame's), or -1
+ * when none was. The frames still held are analysed by
+ * ts_analyzer_flush_ahead (with their traces) or, before anything else, by
+ * ts_analyzer_packet, ts_analyzer_tick and ts_analyzer_finish. Not for a
+ * live capture: the last frames would wait for the next ones. */
+int ts_analyzer_packet_ahead(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data,
+                             uint32_t caplen, uint32_t len);
+
+/* Analyse the oldest frame held by ts_analyzer_packet_ahead: returns as
+ * ts_analyzer_packet, or -1 when none is held. */
+int ts_analyzer_flush_ahead(struct ts_analyzer *a);
 
 /* The capture ended: every flow still tracked is finished. */
 void ts_analyzer_finish(struct ts_analyzer *a);

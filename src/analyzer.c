@@ -40,6 +40,8 @@ struct decoded {
     struct ts_flow_key key;
 };
 
+#define TS_AHEAD 8 /* frames decoded ahead of their analysis: a power of two */
+
 struct ts_analyzer {
     struct ts_config cfg;
     int dlt;
@@ -58,6 +60,14 @@ struct ts_analyzer {
     int64_t timeout[TS_TIMER_COUNT]; /* of each timer class */
     int64_t due_ns;              /* no flow expires before this (a lower bound) */
     struct ts_synflood *sf;
+    /* frames decoded ahead of their analysis (ts_analyzer_packet_ahead):
+     * frame number n is in ahead[n % TS_AHEAD]; ahead_in counts the frames
+     * decoded, ahead_out those analysed */
+    struct {
+        int64_t ts_ns;
+        struct decoded d;
+    } ahead[TS_AHEAD];
+    uint32_t ahead_in, ahead_out;
 };
 
 void ts_config_defaults(struct ts_config *cfg)
@@ -810,21 +820,16 @@ static void decode(const struct ts_analyzer *a, const uint8_t *data, uint32_t ca
     d->hash = ts_flow_table_hash(&a->ft, &d->key);
 }
 
-int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data,
-                       uint32_t caplen, uint32_t len)
+/* One decoded frame through the analysis (ts_analyzer_packet's return). */
+static int analyse(struct ts_analyzer *a, int64_t ts_ns, const struct decoded *d)
 {
-    release_returned(a);
     uint64_t pkt = ++a->st.packets;
     if (pkt == 1 || ts_ns < a->st.first_ns)
         a->st.first_ns = ts_ns;
     if (pkt == 1 || ts_ns > a->st.last_ns)
         a->st.last_ns = ts_ns;
-    (void)len;
-
-    struct decoded d;
-    decode(a, data, caplen, &d);
-    if (d.status != TS_DEC_OK)
-        return count_skip(a, d.status);
+    if (d->status != TS_DEC_OK)
+        return count_skip(a, d->status);
 
     a->st.tcp_packets++;
     if (ts_ns > a->now_ns || a->st.tcp_packets == 1)
@@ -837,7 +842,7 @@ int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data
     memset(&a->trace, 0, offsetof(struct ts_packet_trace, trans));
     a->trace.pkt = pkt;
     a->trace.ts_ns = ts_ns;
-    struct ts_flow *f = track(a, &d, ts_ns, pkt);
+    struct ts_flow *f = track(a, d, ts_ns, pkt);
     a->tracing = false;
     /* Side blocks taken for this packet may have gone past the memcap: make
      * room, but not by writing out the flow the packet belongs to. */
@@ -850,6 +855,67 @@ int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data
             a->due_ns = due;
     }
     return a->trace.flow ? 1 : 0;
+}
+
+/* Analyse every frame decoded ahead (without their traces): the calls that
+ * take a frame at once or change the state otherwise must not overtake them. */
+static void catch_up(struct ts_analyzer *a)
+{
+    while (ts_analyzer_flush_ahead(a) >= 0)
+        ;
+}
+
+int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data,
+                       uint32_t caplen, uint32_t len)
+{
+    (void)len;
+    catch_up(a);
+    release_returned(a);
+    struct decoded d;
+    decode(a, data, caplen, &d);
+    return analyse(a, ts_ns, &d);
+}
+
+/* Reading a file, the analysis of most frames waits on memory: the bucket
+ * and the record of a connection that has not been seen for thousands of
+ * frames are no longer in any cache. So a frame is decoded on arrival (its
+ * key and hash need nothing but its bytes) and its bucket fetched; half
+ * the window later the bucket's first record is fetched (all of its cache
+ * lines), and at the end of the window the frame is analysed. Every
+ * change to the state still happens in the frames' order: the window only
+ * reads. The first record is the one sought nearly always (chains are
+ * short), and a wrong guess costs only the fetch. */
+int ts_analyzer_packet_ahead(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data,
+                             uint32_t caplen, uint32_t len)
+{
+    (void)len;
+    int r = -1;
+    if (a->ahead_in - a->ahead_out == TS_AHEAD)
+        r = ts_analyzer_flush_ahead(a);
+    uint32_t n = a->ahead_in++;
+    struct decoded *d = &a->ahead[n % TS_AHEAD].d;
+    a->ahead[n % TS_AHEAD].ts_ns = ts_ns;
+    decode(a, data, caplen, d);
+    if (d->status == TS_DEC_OK)
+        ts_flow_table_prefetch_bucket(&a->ft, d->hash);
+    /* the frame whose bucket was fetched half a window ago, if still held
+     * (the counts wrap after 2^32 frames: a few fetches are skipped then) */
+    uint32_t half = n - TS_AHEAD / 2;
+    if (half - a->ahead_out < a->ahead_in - a->ahead_out) {
+        const struct decoded *h = &a->ahead[half % TS_AHEAD].d;
+        if (h->status == TS_DEC_OK)
+            ts_flow_table_prefetch_flow(&a->ft, h->hash);
+    }
+    return r;
+}
+
+int ts_analyzer_flush_ahead(struct ts_analyzer *a)
+{
+    if (a->ahead_out == a->ahead_in)
+        return -1;
+    release_returned(a);
+    uint32_t n = a->ahead_out++;
+    return analyse(a, a->ahead[n % TS_AHEAD].ts_ns, &a->ahead[n % TS_AHEAD].d);
 }
 
 /* The SYN-flood detector's numbers into the summary. */
@@ -918,6 +984,7 @@ static bool reserve_done(struct ts_analyzer *a, uint32_t n)
 
 void ts_analyzer_finish(struct ts_analyzer *a)
 {
+    catch_up(a);
     release_returned(a);
     uint32_t live = a->ft.used;
     struct ts_flow *f;
@@ -977,6 +1044,7 @@ const struct ts_flow *ts_analyzer_next_done(struct ts_analyzer *a)
 
 void ts_analyzer_tick(struct ts_analyzer *a, int64_t now_ns)
 {
+    catch_up(a);
     release_returned(a);
     if (now_ns > a->now_ns) {
         a->now_ns = now_ns;

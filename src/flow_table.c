@@ -74,6 +74,17 @@ uint32_t ts_flow_table_hash(const struct ts_flow_table *t, const struct ts_flow_
     return ts_flow_key_hash(key, &t->hk);
 }
 
+void ts_flow_table_prefetch_flow(const struct ts_flow_table *t, uint32_t hash)
+{
+    uint32_t s = t->buckets[hash & (t->nbuckets - 1)];
+    if (!s)
+        return;
+    const char *p = (const char *)at(t, s);
+    for (size_t i = 0; i < sizeof(struct ts_flow); i += 64)
+        __builtin_prefetch(p + i, 1);
+    __builtin_prefetch(p + sizeof(struct ts_flow) - 1, 1); /* a record may straddle one more line */
+}
+
 struct ts_flow *ts_flow_table_find(struct ts_flow_table *t, const struct ts_flow_key *key,
                                    uint32_t hash)
 {

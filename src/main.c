@@ -315,7 +315,11 @@ int main(int argc, char **argv)
             first_ns = p.ts_ns;
         if (!live && o.duration_ns && p.ts_ns - first_ns >= o.duration_ns)
             break;
-        if (ts_analyzer_packet(a, p.ts_ns, p.data, p.caplen, p.len) == 1 && trace)
+        /* a file's frames are analysed a few frames after they are read,
+         * once their connection's memory has been fetched */
+        int r = live ? ts_analyzer_packet(a, p.ts_ns, p.data, p.caplen, p.len)
+                     : ts_analyzer_packet_ahead(a, p.ts_ns, p.data, p.caplen, p.len);
+        if (r == 1 && trace)
             ts_report_trace(rep, ts_analyzer_trace(a));
         if (ts_analyzer_has_output(a))
             drain(a, rep, &reported);
@@ -323,6 +327,14 @@ int main(int argc, char **argv)
             break;
         if (!o.count)
             n++;
+    }
+    /* the frames read but not analysed yet */
+    int r;
+    while ((r = ts_analyzer_flush_ahead(a)) >= 0) {
+        if (r == 1 && trace)
+            ts_report_trace(rep, ts_analyzer_trace(a));
+        if (ts_analyzer_has_output(a))
+            drain(a, rep, &reported);
     }
     if (rc < 0) {
         snprintf(errors[nerrors].message, sizeof errors[nerrors].message, "%s", err);

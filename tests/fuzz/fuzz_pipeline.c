@@ -54,8 +54,15 @@ static void run(const uint8_t *data, size_t size, enum ts_format fmt, FILE *out)
         return;
     }
     struct ts_capture_packet p;
+    /* as main.c reads a file: each frame analysed a few frames later */
     while (ts_capture_next(cap, &p, err, sizeof err) == 1) {
-        if (ts_analyzer_packet(a, p.ts_ns, p.data, p.caplen, p.len) == 1)
+        if (ts_analyzer_packet_ahead(a, p.ts_ns, p.data, p.caplen, p.len) == 1)
+            ts_report_trace(rep, ts_analyzer_trace(a));
+        drain(a, rep);
+    }
+    int r;
+    while ((r = ts_analyzer_flush_ahead(a)) >= 0) {
+        if (r == 1)
             ts_report_trace(rep, ts_analyzer_trace(a));
         drain(a, rep);
     }
