@@ -48,6 +48,41 @@ Test(flow_key, both_directions_one_key)
     cr_expect_not(ts_flow_key_make(&a, &same, 2000, 1000));
 }
 
+/* The key's endpoint a is the packet's source when the source's address
+ * bytes come first in memcmp's order, or the addresses are equal and its
+ * port is not the higher: checked against memcmp itself on address pairs
+ * that differ in one byte (each of the 16, up and down) and on random ones. */
+Test(flow_key, endpoint_a_is_the_lower_address_in_byte_order)
+{
+    uint32_t x = 12345;
+    for (int n = 0; n < 20000; n++) {
+        struct ts_ip ip;
+        memset(&ip, 0, sizeof ip);
+        ip.family = 6;
+        for (int i = 0; i < 16; i++) {
+            x = x * 1103515245u + 12345u;
+            ip.src[i] = (uint8_t)(x >> 16);
+        }
+        memcpy(ip.dst, ip.src, 16);
+        if (n < 32 * 16) { /* one byte apart */
+            int i = n % 16, up = (n / 16) % 2;
+            ip.dst[i] = (uint8_t)(ip.src[i] + (up ? 1 : -1));
+        } else if (n % 7) {
+            for (int i = 0; i < 16; i++) {
+                x = x * 1103515245u + 12345u;
+                ip.dst[i] = (uint8_t)(x >> 16);
+            }
+        }
+        uint16_t sport = (uint16_t)(x >> 3), dport = (uint16_t)(x >> 9);
+        int c = memcmp(ip.src, ip.dst, 16);
+        bool want = c < 0 || (c == 0 && sport <= dport);
+        struct ts_flow_key k;
+        cr_assert_eq(ts_flow_key_make(&k, &ip, sport, dport), want, "pair %d", n);
+        cr_assert_eq(memcmp(k.addr_a, want ? ip.src : ip.dst, 16), 0);
+        cr_assert_eq(k.port_a, want ? sport : dport);
+    }
+}
+
 static struct ts_flow_key key_n(uint32_t n)
 {
     struct ts_ip ip = ip4(0x0a000000 + n, 0xc0a80001);
