@@ -401,6 +401,8 @@ static void expire(struct ts_analyzer *a, int64_t now)
         struct ts_flow *f;
         while ((f = ts_flow_table_oldest(&a->ft, (enum ts_timer_class)c)) != NULL &&
                now - f->last_ns >= timeout) {
+            /* the next ones are due soon after: their records are cold */
+            ts_flow_table_prefetch_newer(&a->ft, f);
             finish_flow(a, f, f->last_ns + timeout, TS_FINISH_EXPIRED);
         }
     }

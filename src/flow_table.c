@@ -74,15 +74,30 @@ uint32_t ts_flow_table_hash(const struct ts_flow_table *t, const struct ts_flow_
     return ts_flow_key_hash(key, &t->hk);
 }
 
+/* Every cache line of a record (one may straddle one more line). */
+static void prefetch_record(const struct ts_flow *f)
+{
+    const char *p = (const char *)f;
+    for (size_t i = 0; i < sizeof *f; i += 64)
+        __builtin_prefetch(p + i, 1);
+    __builtin_prefetch(p + sizeof *f - 1, 1);
+}
+
 void ts_flow_table_prefetch_flow(const struct ts_flow_table *t, uint32_t hash)
 {
     uint32_t s = t->buckets[hash & (t->nbuckets - 1)];
-    if (!s)
+    if (s)
+        prefetch_record(at(t, s));
+}
+
+void ts_flow_table_prefetch_newer(const struct ts_flow_table *t, const struct ts_flow *f)
+{
+    if (f->timer_class == TS_TIMER_NONE || !f->timer_next)
         return;
-    const char *p = (const char *)at(t, s);
-    for (size_t i = 0; i < sizeof(struct ts_flow); i += 64)
-        __builtin_prefetch(p + i, 1);
-    __builtin_prefetch(p + sizeof(struct ts_flow) - 1, 1); /* a record may straddle one more line */
+    const struct ts_flow *n1 = at(t, f->timer_next);
+    __builtin_prefetch(&t->buckets[n1->hash & (t->nbuckets - 1)], 1);
+    if (n1->timer_next)
+        prefetch_record(at(t, n1->timer_next));
 }
 
 struct ts_flow *ts_flow_table_find(struct ts_flow_table *t, const struct ts_flow_key *key,

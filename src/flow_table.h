@@ -65,6 +65,10 @@ static inline void ts_flow_table_prefetch_bucket(const struct ts_flow_table *t, 
     __builtin_prefetch(&t->buckets[hash & (t->nbuckets - 1)]);
 }
 void ts_flow_table_prefetch_flow(const struct ts_flow_table *t, uint32_t hash);
+/* The same for writing out the flows after f in its timer list, oldest
+ * first (expiry): the bucket of the next one (whose record an earlier call
+ * fetched) and every line of the one after it. */
+void ts_flow_table_prefetch_newer(const struct ts_flow_table *t, const struct ts_flow *f);
 struct ts_flow *ts_flow_table_find(struct ts_flow_table *t, const struct ts_flow_key *key,
                                    uint32_t hash);
 /* A zeroed flow with this key, indexed; NULL when max_flows are in use or
