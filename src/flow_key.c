@@ -10,24 +10,24 @@
 
 #include <string.h>
 
-/* Eight bytes as a big-endian number: two of them order 16 address bytes
- * as memcmp does, without a call into libc for every packet. */
-static inline uint64_t load_be64(const uint8_t *p)
+/* Eight bytes as a number in the given byte order, read as one load (a
+ * byte loop in the hash was a quarter of its instructions; memcmp on the
+ * addresses was a call into libc for every packet). */
+static inline uint64_t load64(const uint8_t *p, bool big_endian)
 {
     uint64_t v;
     memcpy(&v, p, sizeof v);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
+    bool host_big = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+    return big_endian == host_big ? v : __builtin_bswap64(v);
 }
 
+/* The order memcmp gives two 16-byte addresses: two big-endian words each. */
 static inline int addr_order(const uint8_t x[16], const uint8_t y[16])
 {
-    uint64_t x0 = load_be64(x), y0 = load_be64(y);
+    uint64_t x0 = load64(x, true), y0 = load64(y, true);
     if (x0 != y0)
         return x0 < y0 ? -1 : 1;
-    uint64_t x1 = load_be64(x + 8), y1 = load_be64(y + 8);
+    uint64_t x1 = load64(x + 8, true), y1 = load64(y + 8, true);
     return (x1 > y1) - (x1 < y1);
 }
 
@@ -75,18 +75,6 @@ static inline uint64_t rotl64(uint64_t x, int b) { return (x << b) | (x >> (64 -
         v2 += v1; v1 = rotl64(v1, 17); v1 ^= v2; v2 = rotl64(v2, 32);                \
     } while (0)
 
-/* A little-endian word, read as one load (a byte loop here was a quarter of
- * the hash's instructions). */
-static inline uint64_t load_le64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-
 struct sip_state {
     uint64_t v0, v1, v2, v3;
 };
@@ -122,10 +110,10 @@ static inline uint64_t siphash(const uint8_t *in, size_t len, uint64_t k0, uint6
     struct sip_state s = sip_init(k0, k1);
     size_t whole = len & ~(size_t)7;
     for (size_t i = 0; i < whole; i += 8)
-        sip_word(&s, load_le64(in + i), c);
+        sip_word(&s, load64(in + i, false), c);
     uint8_t last[8] = {0};
     memcpy(last, in + whole, len & 7);
-    sip_word(&s, load_le64(last) | (uint64_t)len << 56, c);
+    sip_word(&s, load64(last, false) | (uint64_t)len << 56, c);
     return sip_finish(&s, d);
 }
 
