@@ -901,7 +901,8 @@ int ts_analyzer_packet_ahead(struct ts_analyzer *a, int64_t ts_ns, const uint8_t
     if (d->status == TS_DEC_OK)
         ts_flow_table_prefetch_bucket(&a->ft, d->hash);
     /* the frame whose bucket was fetched half a window ago, if still held
-     * (the counts wrap after 2^32 frames: a few fetches are skipped then) */
+     * (the counts wrap modulo 2^32, which their differences and the ring's
+     * index, TS_AHEAD dividing 2^32, follow) */
     uint32_t half = n - TS_AHEAD / 2;
     if (half - a->ahead_out < a->ahead_in - a->ahead_out) {
         const struct decoded *h = &a->ahead[half % TS_AHEAD].d;

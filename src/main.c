@@ -91,6 +91,17 @@ static void drain(struct ts_analyzer *a, struct ts_report *r, uint64_t *reported
         ts_report_alert(r, al);
 }
 
+/* What the analysis of one frame gave (r as ts_analyzer_packet returns):
+ * its trace when one is wanted, and any flow or alert it finished. */
+static void frame_out(struct ts_analyzer *a, struct ts_report *rep, int r, bool trace,
+                      uint64_t *reported)
+{
+    if (r == 1 && trace)
+        ts_report_trace(rep, ts_analyzer_trace(a));
+    if (ts_analyzer_has_output(a))
+        drain(a, rep, reported);
+}
+
 /* --check speaks the plugin's language even about its own problems. */
 static bool wants_check(int argc, char **argv)
 {
@@ -319,10 +330,7 @@ int main(int argc, char **argv)
          * once their connection's memory has been fetched */
         int r = live ? ts_analyzer_packet(a, p.ts_ns, p.data, p.caplen, p.len)
                      : ts_analyzer_packet_ahead(a, p.ts_ns, p.data, p.caplen, p.len);
-        if (r == 1 && trace)
-            ts_report_trace(rep, ts_analyzer_trace(a));
-        if (ts_analyzer_has_output(a))
-            drain(a, rep, &reported);
+        frame_out(a, rep, r, trace, &reported);
         if (o.count && ++n >= o.count)
             break;
         if (!o.count)
@@ -330,12 +338,8 @@ int main(int argc, char **argv)
     }
     /* the frames read but not analysed yet */
     int r;
-    while ((r = ts_analyzer_flush_ahead(a)) >= 0) {
-        if (r == 1 && trace)
-            ts_report_trace(rep, ts_analyzer_trace(a));
-        if (ts_analyzer_has_output(a))
-            drain(a, rep, &reported);
-    }
+    while ((r = ts_analyzer_flush_ahead(a)) >= 0)
+        frame_out(a, rep, r, trace, &reported);
     if (rc < 0) {
         snprintf(errors[nerrors].message, sizeof errors[nerrors].message, "%s", err);
         nerrors++;
