@@ -6,6 +6,8 @@
  * lengths. */
 #include "json_writer.h"
 
+#include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "prefault.h"
@@ -26,6 +28,31 @@ void ts_jw_free(struct ts_jw *w)
 {
     free(w->buf);
     memset(w, 0, sizeof *w);
+}
+
+static atomic_int first_write_errno;
+
+static void write_failed(void)
+{
+    int expected = 0;
+    atomic_compare_exchange_strong(&first_write_errno, &expected, errno ? errno : EIO);
+}
+
+void ts_jw_write(const struct ts_jw *w, FILE *fp)
+{
+    if (w->len && fwrite(w->buf, 1, w->len, fp) != w->len)
+        write_failed();
+}
+
+void ts_jw_flush(FILE *fp)
+{
+    if (fflush(fp) != 0)
+        write_failed();
+}
+
+int ts_jw_write_errno(void)
+{
+    return atomic_load(&first_write_errno);
 }
 
 void ts_jw_reset(struct ts_jw *w)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 struct ts_jw {
@@ -24,6 +25,13 @@ struct ts_jw {
 void ts_jw_init(struct ts_jw *w);
 void ts_jw_free(struct ts_jw *w);
 void ts_jw_reset(struct ts_jw *w);
+
+/* Write the text out to fp (stdio: the stream's lock orders the writers of
+ * the report's threads). A write that fails leaves the stream's error flag
+ * set, and the first one's errno is kept for the message at the end. */
+void ts_jw_write(const struct ts_jw *w, FILE *fp);
+void ts_jw_flush(FILE *fp); /* fflush, its failure kept the same way */
+int ts_jw_write_errno(void); /* 0 when no write failed */
 
 /* The calls with the key's length (klen 0 for a NULL key). */
 void ts_jw_obj_k(struct ts_jw *w, const char *key, size_t klen);

@@ -15,6 +15,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "decode.h"
+#include "json_writer.h"
 #include "prefault.h"
 #include "report.h"
 #include "tcpstates.h"
@@ -369,9 +370,20 @@ int main(int argc, char **argv)
     int status = nerrors || metrics_failed ? EXIT_INPUT : EXIT_OK;
     if (o.check)
         status = check_status;
-    if (out != stdout && fclose(out) != 0) {
-        fprintf(stderr, "tcpstates: %s: %s\n", o.output, strerror(errno));
-        status = EXIT_INPUT;
+    /* A report that did not reach its file (a full disk, a closed
+     * descriptor) is a failure, never a success: every write went through
+     * this stream, whose error flag remembers one that failed earlier. */
+    errno = 0;
+    bool out_failed = fflush(out) != 0 || ferror(out);
+    int out_errno = ts_jw_write_errno() ? ts_jw_write_errno() : errno ? errno : EIO;
+    if (out != stdout && fclose(out) != 0 && !out_failed) {
+        out_failed = true;
+        out_errno = errno;
+    }
+    if (out_failed) {
+        fprintf(stderr, "tcpstates: %s: %s\n", o.output ? o.output : "standard output",
+                strerror(out_errno));
+        status = o.check ? CHECK_UNKNOWN : EXIT_INPUT;
     }
     return status;
 }

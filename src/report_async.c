@@ -61,8 +61,7 @@ static void *writer(void *arg)
         ts_jw_reset(&q->w);
         for (size_t i = 0; i < b->n; i++)
             q->format(q->ctx, &q->w, &b->flows[i], b->number[i]);
-        if (q->w.len)
-            fwrite(q->w.buf, 1, q->w.len, q->fp);
+        ts_jw_write(&q->w, q->fp);
 
         pthread_mutex_lock(&q->mu);
         q->written++;

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "json_writer.h"
+
 enum { CHECK_OK = 0, CHECK_WARNING, CHECK_CRITICAL, CHECK_UNKNOWN };
 
 static const char *const check_names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
@@ -64,6 +66,6 @@ int ts_report_check(FILE *fp, const struct ts_report_input *in, const struct ts_
             rate / 2, rate, s->peak_half_open, half_open / 2, half_open, s->peak_syn_rate,
             (unsigned long long)s->flows, (unsigned long long)s->evicted,
             (unsigned long long)in->stats->packets);
-    fflush(fp);
+    ts_jw_flush(fp);
     return status;
 }

@@ -35,8 +35,7 @@ static void emit(struct ts_report_json *r)
 {
     if (r->async)
         ts_async_sync(r->async);
-    if (r->w.len) /* nothing built yet: no buffer either */
-        fwrite(r->w.buf, 1, r->w.len, r->fp);
+    ts_jw_write(&r->w, r->fp); /* (nothing built yet: no buffer either) */
     ts_jw_reset(&r->w);
 }
 
@@ -47,7 +46,7 @@ static void flow_done(struct ts_report_json *r)
     if (r->live || r->w.len >= WRITE_AT) {
         emit(r);
         if (r->live)
-            fflush(r->fp);
+            ts_jw_flush(r->fp);
     }
     r->w.comma = false;
 }
@@ -396,7 +395,7 @@ void ts_report_json_alert(struct ts_report_json *r, const struct ts_alert *a)
     alert_json(&r->w, a, true);
     ts_jw_raw(&r->w, "\n");
     emit(r);
-    fflush(r->fp);
+    ts_jw_flush(r->fp);
 }
 
 static void input_json(struct ts_jw *w, const struct ts_report_input *in)
@@ -494,7 +493,7 @@ void ts_report_json_close(struct ts_report_json *r, const struct ts_report_input
         ts_jw_raw(w, nalerts ? "\n]}\n" : "]}\n");
     }
     emit(r);
-    fflush(r->fp);
+    ts_jw_flush(r->fp);
     ts_async_stop(r->async);
     ts_jw_free(w);
     free(r);
@@ -506,7 +505,7 @@ void ts_report_json_set_live(struct ts_report_json *r, bool on)
         ts_async_sync(r->async);
     if (on && r->w.len) { /* what was held back goes out before the first live event */
         emit(r);
-        fflush(r->fp);
+        ts_jw_flush(r->fp);
     }
     r->live = on;
 }
@@ -532,5 +531,5 @@ void ts_report_json_stats(struct ts_report_json *r, const struct ts_live_stats *
     ts_jw_obj_end(w);
     ts_jw_raw(w, "\n");
     emit(r);
-    fflush(r->fp);
+    ts_jw_flush(r->fp);
 }

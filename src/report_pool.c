@@ -79,8 +79,7 @@ int ts_report_pool_run(size_t nitems, size_t chunk, ts_pool_format_fn format, vo
         if (k % 2 == 0) {
             ts_jw_reset(own);
             format(ctx, own, k * p.chunk, chunk_len(&p, k));
-            if (own->len)
-                fwrite(own->buf, 1, own->len, fp);
+            ts_jw_write(own, fp);
             continue;
         }
         size_t slot = (k / 2) % RING;
@@ -88,8 +87,7 @@ int ts_report_pool_run(size_t nitems, size_t chunk, ts_pool_format_fn format, vo
         while (p.ready[slot] != k + 1)
             pthread_cond_wait(&p.cv, &p.mu);
         pthread_mutex_unlock(&p.mu);
-        if (p.buf[slot].len)
-            fwrite(p.buf[slot].buf, 1, p.buf[slot].len, fp);
+        ts_jw_write(&p.buf[slot], fp);
         pthread_mutex_lock(&p.mu);
         p.ready[slot] = 0;
         pthread_cond_broadcast(&p.cv);

@@ -513,7 +513,7 @@ void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input
     }
     for (unsigned i = 0; i < in->nerrors; i++)
         fprintf(r->fp, "error: %s\n", in->errors[i].message);
-    fflush(r->fp);
+    ts_jw_flush(r->fp);
     ts_jw_free(&r->row);
     free(r);
 }
@@ -562,5 +562,5 @@ void ts_report_text_live(struct ts_report_text *r, const struct ts_live_stats *s
                 ts_state_name((enum ts_state)f->ep[TS_SERVER].state),
                 (unsigned long long)f->ep[0].packets + f->ep[1].packets, idle);
     }
-    fflush(o);
+    ts_jw_flush(o);
 }

@@ -1,11 +1,12 @@
 /* test_cli.c - the command line: option parsing (pure) and, through the real
  * binary, exit codes and the one-line messages on standard error for bad
  * usage and bad input (SPEC.md: 0 success, 1 input unreadable or damaged,
- * 2 bad usage). */
+ * 2 bad usage; the man page: 1 also when the report cannot be written). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -179,6 +180,40 @@ Test(cli_binary, exit_codes_and_messages)
              ts_test_src("testdata/normal_client_closes_first.pcap"));
     expect_run(args, 2, "bad filter expression");
     expect_run("-i ts-no-such-if0 -c 1", 1, "ts-no-such-if0");
+}
+
+/* A report that cannot be written is a failure, as a capture that cannot be
+ * read is (man page, EXIT STATUS: 1): /dev/full refuses every write with
+ * ENOSPC (full(4)), a closed descriptor with EBADF. The message names where
+ * the report was going and why; --check says UNKNOWN (3). */
+static void expect_unwritable(const char *args, const char *redirect, int status,
+                              const char *names, const char *why)
+{
+    char errp[] = "/tmp/ts_test_errXXXXXX";
+    int fe = mkstemp(errp);
+    cr_assert_geq(fe, 0);
+    close(fe);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "timeout 120 '%s' %s '%s' %s 2>%s", TS_BINARY, args,
+             ts_test_src("testdata/normal_client_closes_first.pcap"), redirect, errp);
+    int st = system(cmd);
+    char *err = ts_test_slurp(errp, NULL);
+    unlink(errp);
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == status, "%s: exit %d, expected %d", cmd,
+              WIFEXITED(st) ? WEXITSTATUS(st) : -1, status);
+    cr_expect(err && strstr(err, names) && strstr(err, why), "%s: stderr: %s", cmd,
+              err ? err : "");
+    free(err);
+}
+
+Test(cli_binary, a_report_that_cannot_be_written_fails)
+{
+    expect_unwritable("", ">/dev/full", 1, "standard output", "No space left on device");
+    expect_unwritable("--format text", ">/dev/full", 1, "standard output",
+                      "No space left on device");
+    expect_unwritable("--format ndjson", ">&-", 1, "standard output", "Bad file descriptor");
+    expect_unwritable("-o /dev/full", "", 1, "/dev/full", "No space left on device");
+    expect_unwritable("--check", ">/dev/full", 3, "standard output", "No space left on device");
 }
 
 Test(cli_binary, help_and_version_on_stdout)
