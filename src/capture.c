@@ -550,6 +550,23 @@ void ts_capture_stop(struct ts_capture *c)
         pcap_breakloop(c->pcap);
 }
 
+int ts_capture_dump_end(struct ts_capture *c, char *errbuf, size_t errlen)
+{
+    if (!c || !c->dump)
+        return 0;
+    /* pcap_dump writes through stdio and says nothing of a failed write:
+     * the stream's error flag keeps it */
+    FILE *fp = pcap_dump_file(c->dump);
+    errno = 0;
+    bool failed = pcap_dump_flush(c->dump) != 0 || ferror(fp);
+    int e = errno ? errno : EIO;
+    pcap_dump_close(c->dump);
+    c->dump = NULL;
+    if (failed)
+        snprintf(errbuf, errlen, "%s", strerror(e));
+    return failed ? -1 : 0;
+}
+
 void ts_capture_close(struct ts_capture *c)
 {
     if (!c)

@@ -37,6 +37,8 @@ int ts_capture_open_live(struct ts_capture **out, const char *iface, bool promis
                          char *errbuf, size_t errlen);
 /* Also write every packet read to a pcap file (the evidence). */
 int ts_capture_dump_to(struct ts_capture *c, const char *path, char *errbuf, size_t errlen);
+/* Finish the -w file: -1 (errbuf: why) when a packet could not be written. */
+int ts_capture_dump_end(struct ts_capture *c, char *errbuf, size_t errlen);
 
 struct ts_capture_stats {
     uint64_t received;   /* packets the capture delivered */

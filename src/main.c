@@ -365,11 +365,14 @@ int main(int argc, char **argv)
                 secs > 0 ? (double)st->packets / secs : 0.0);
     }
     ts_analyzer_free(a);
+    bool dump_failed = ts_capture_dump_end(cap, err, sizeof err) < 0;
+    if (dump_failed)
+        fprintf(stderr, "tcpstates: %s: %s\n", o.write_file, err);
     ts_capture_close(cap);
     ts_cli_free(&o);
-    int status = nerrors || metrics_failed ? EXIT_INPUT : EXIT_OK;
+    int status = nerrors || metrics_failed || dump_failed ? EXIT_INPUT : EXIT_OK;
     if (o.check)
-        status = check_status;
+        status = dump_failed ? CHECK_UNKNOWN : check_status;
     /* A report that did not reach its file (a full disk, a closed
      * descriptor) is a failure, never a success: every write went through
      * this stream, whose error flag remembers one that failed earlier. */

@@ -182,8 +182,8 @@ Test(cli_binary, exit_codes_and_messages)
     expect_run("-i ts-no-such-if0 -c 1", 1, "ts-no-such-if0");
 }
 
-/* A report that cannot be written is a failure, as a capture that cannot be
- * read is (man page, EXIT STATUS: 1): /dev/full refuses every write with
+/* A report (or the -w copy of the packets) that cannot be written is a
+ * failure, as a capture that cannot be read is (man page, EXIT STATUS: 1): /dev/full refuses every write with
  * ENOSPC (full(4)), a closed descriptor with EBADF. The message names where
  * the report was going and why; --check says UNKNOWN (3). */
 static void expect_unwritable(const char *args, const char *redirect, int status,
@@ -214,6 +214,8 @@ Test(cli_binary, a_report_that_cannot_be_written_fails)
     expect_unwritable("--format ndjson", ">&-", 1, "standard output", "Bad file descriptor");
     expect_unwritable("-o /dev/full", "", 1, "/dev/full", "No space left on device");
     expect_unwritable("--check", ">/dev/full", 3, "standard output", "No space left on device");
+    /* the packets kept with -w, the evidence */
+    expect_unwritable("-w /dev/full", ">/dev/null", 1, "/dev/full", "No space left on device");
 }
 
 Test(cli_binary, help_and_version_on_stdout)
