@@ -99,7 +99,7 @@ const char *ts_cli_usage(void)
 "                         NDJSON, one per line, each flushed at once\n"
 "      --check            monitoring-plugin mode: one status line with perfdata;\n"
 "                         exit 0 OK, 1 WARNING (a threshold half reached),\n"
-"                         2 CRITICAL (a SYN flood), 3 UNKNOWN (input or usage)\n"
+"                         2 CRITICAL (a SYN flood), 3 UNKNOWN (input, output or usage)\n"
 "      --metrics FILE     also write Prometheus textfile metrics to FILE, atomically\n"
 "                         (at the end; live, every 10 s too)\n"
 "\n"
