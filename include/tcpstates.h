@@ -127,6 +127,18 @@ int ts_analyzer_flush_ahead(struct ts_analyzer *a);
 /* The capture ended: every flow still tracked is finished. */
 void ts_analyzer_finish(struct ts_analyzer *a);
 
+/* The same in steps, so that the flows still tracked (all of them, in a
+ * capture shorter than its timeouts) can be written out on one core while
+ * the rest are settled (their last states, the summary) on this one:
+ * ts_analyzer_finish_take lists them and hands them out at once, as
+ * ts_analyzer_take_done does (after any finished flow not taken yet), but
+ * not settled; ts_analyzer_finish_upto(a, k), called with k growing,
+ * settles the first k of those handed out: read none before. Between the
+ * two, no other ts_analyzer_* call. Then ts_analyzer_finish settles what is
+ * left and ends the input as above. */
+size_t ts_analyzer_finish_take(struct ts_analyzer *a, const struct ts_flow *const **flows);
+void ts_analyzer_finish_upto(struct ts_analyzer *a, size_t upto);
+
 /* Live capture with no packet for a while: capture time still passes, so
  * timers run (TIME_WAIT expiry, idle timeouts). now_ns is the clock that
  * stamps the packets (CLOCK_REALTIME); it never moves time backwards. */

@@ -54,6 +54,9 @@ struct ts_analyzer {
     uint32_t ndone, done_cap, done_pos;
     struct ts_flow *returned;    /* handed out by next_done, released at the next call */
     bool batch_out;              /* done[done_pos, ndone) handed out by take_done */
+    /* the end of the input (ts_analyzer_finish_take): done[settle_next,
+     * settle_end) are listed, and handed out, but not settled yet */
+    uint32_t settle_next, settle_end;
     struct ts_packet_trace trace;
     bool tracing;                /* the current packet fills trace */
     struct ts_flow reused;       /* a flow's last states when a new one took its tuple */
@@ -985,41 +988,69 @@ static bool reserve_done(struct ts_analyzer *a, uint32_t n)
     return true;
 }
 
-void ts_analyzer_finish(struct ts_analyzer *a)
+/* Every flow still tracked goes, in id order: listed straight into done[]
+ * (the end of the input is where a memcap's worth of flows would otherwise
+ * need arrays of their own), then the index emptied in one pass. They are
+ * settled (end_flow) by settle_upto. */
+static void list_live(struct ts_analyzer *a)
 {
-    catch_up(a);
-    release_returned(a);
     uint32_t live = a->ft.used;
     struct ts_flow *f;
     uint32_t cur = 0;
-    if (live == 0) {
-        /* nothing to write out (and done[] may not exist yet) */
-    } else if (reserve_done(a, live)) {
-        /* every flow still tracked goes, in id order: listed straight into
-         * done[] (the end of the input is where a memcap's worth of flows
-         * would otherwise need arrays of their own), then the index emptied
-         * in one pass */
-        struct ts_flow **all = a->done + a->ndone;
-        uint32_t k = 0;
-        while (k < live && (f = ts_flow_table_next(&a->ft, &cur)) != NULL)
-            if (!(f->flags & TS_FLOW_FINISHED))
-                all[k++] = f;
-        /* the pool hands out records in id order until records are reused */
-        bool sorted = true;
-        for (uint32_t i = 1; i < k && sorted; i++)
-            sorted = all[i - 1]->id < all[i]->id;
-        if (!sorted)
-            sort_by_id(all, k);
-        ts_flow_table_unindex_all(&a->ft);
-        for (uint32_t i = 0; i < k; i++)
-            end_flow(a, all[i], a->now_ns, TS_FINISH_END);
-        a->ndone += k;
-    } else {
+    if (live == 0)
+        return; /* nothing to write out (and done[] may not exist yet) */
+    if (!reserve_done(a, live)) {
         /* no memory to list them: in pool order, as many as done[] takes */
         while ((f = ts_flow_table_next(&a->ft, &cur)) != NULL)
             if (!(f->flags & TS_FLOW_FINISHED))
                 finish_flow(a, f, a->now_ns, TS_FINISH_END);
+        return;
     }
+    struct ts_flow **all = a->done + a->ndone;
+    uint32_t k = 0;
+    while (k < live && (f = ts_flow_table_next(&a->ft, &cur)) != NULL)
+        if (!(f->flags & TS_FLOW_FINISHED))
+            all[k++] = f;
+    /* the pool hands out records in id order until records are reused */
+    bool sorted = true;
+    for (uint32_t i = 1; i < k && sorted; i++)
+        sorted = all[i - 1]->id < all[i]->id;
+    if (!sorted)
+        sort_by_id(all, k);
+    ts_flow_table_unindex_all(&a->ft);
+    a->settle_next = a->ndone;
+    a->settle_end = a->ndone + k;
+    a->ndone += k;
+}
+
+static void settle_upto(struct ts_analyzer *a, uint32_t end)
+{
+    while (a->settle_next < end)
+        end_flow(a, a->done[a->settle_next++], a->now_ns, TS_FINISH_END);
+}
+
+size_t ts_analyzer_finish_take(struct ts_analyzer *a, const struct ts_flow *const **flows)
+{
+    catch_up(a);
+    release_returned(a);
+    list_live(a);
+    return ts_analyzer_take_done(a, flows);
+}
+
+void ts_analyzer_finish_upto(struct ts_analyzer *a, size_t upto)
+{
+    size_t end = (size_t)a->done_pos + upto;
+    settle_upto(a, end < a->settle_end ? (uint32_t)end : a->settle_end);
+}
+
+void ts_analyzer_finish(struct ts_analyzer *a)
+{
+    settle_upto(a, a->settle_end); /* what ts_analyzer_finish_take handed out */
+    catch_up(a);
+    release_returned(a);
+    list_live(a);
+    settle_upto(a, a->settle_end);
+    a->settle_next = a->settle_end = 0;
     ts_sf_finish(a->sf, a->now_ns, a->sum.evicted);
     sync_flood_summary(a);
 }

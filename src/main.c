@@ -92,6 +92,12 @@ static void drain(struct ts_analyzer *a, struct ts_report *r, uint64_t *reported
         ts_report_alert(r, al);
 }
 
+/* The report's call to settle the flows it is about to read. */
+static void settle(void *a, size_t upto)
+{
+    ts_analyzer_finish_upto(a, upto);
+}
+
 /* What the analysis of one frame gave (r as ts_analyzer_packet returns):
  * its trace when one is wanted, and any flow or alert it finished. */
 static void frame_out(struct ts_analyzer *a, struct ts_report *rep, int r, bool trace,
@@ -351,6 +357,11 @@ int main(int argc, char **argv)
 
     if (live)
         ts_report_set_live(rep, false);
+    /* the flows still tracked: written out on one core as this one settles them */
+    const struct ts_flow *const *last;
+    size_t nlast = ts_analyzer_finish_take(a, &last);
+    ts_report_flows_settling(rep, last, nlast, settle, a);
+    reported += nlast;
     ts_analyzer_finish(a);
     drain(a, rep, &reported);
     bool metrics_failed = o.metrics_file && write_metrics(&o, a, rep, &in) < 0;

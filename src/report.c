@@ -44,15 +44,21 @@ int ts_report_open(struct ts_report **out, FILE *fp, const struct ts_report_opti
     return TS_OK;
 }
 
-void ts_report_flows(struct ts_report *r, const struct ts_flow *const *flows, size_t n)
+void ts_report_flows_settling(struct ts_report *r, const struct ts_flow *const *flows,
+                              size_t n, ts_pool_ready_fn ready, void *ready_ctx)
 {
     if (r->o.alerts_only || r->o.check)
         return;
     if (r->text) {
-        ts_report_text_flows(r->text, flows, n);
+        ts_report_text_flows(r->text, flows, n, ready, ready_ctx);
     } else {
-        ts_report_json_flows(r->json, flows, n);
+        ts_report_json_flows(r->json, flows, n, ready, ready_ctx);
     }
+}
+
+void ts_report_flows(struct ts_report *r, const struct ts_flow *const *flows, size_t n)
+{
+    ts_report_flows_settling(r, flows, n, NULL, NULL);
 }
 
 void ts_report_alert(struct ts_report *r, const struct ts_alert *a)

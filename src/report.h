@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "report_pool.h"
 #include "tcpstates.h"
 
 #define TS_MAX_INPUT_ERRORS 8
@@ -52,6 +53,13 @@ int ts_report_open(struct ts_report **out, FILE *fp, const struct ts_report_opti
  * on two cores when they are many, and while a file is read by a writer
  * thread (JSON, without --timeline), with the same bytes. */
 void ts_report_flows(struct ts_report *r, const struct ts_flow *const *flows, size_t n);
+/* The same for flows that are still being settled (the end of a file: see
+ * ts_analyzer_finish_take): the report calls ready(ready_ctx, k), on this
+ * thread and with k growing, before it reads any of the first k, and may
+ * read them on its other thread while it makes the next ones ready. What it
+ * never reads (--alerts-only, --check) it leaves to the caller to settle. */
+void ts_report_flows_settling(struct ts_report *r, const struct ts_flow *const *flows,
+                              size_t n, ts_pool_ready_fn ready, void *ready_ctx);
 /* An alert event: written at once in NDJSON, kept (its latest event) for the
  * document, the text table, --check and --metrics. */
 void ts_report_alert(struct ts_report *r, const struct ts_alert *a);
@@ -77,7 +85,7 @@ struct ts_report_json;
 struct ts_report_json *ts_report_json_open(FILE *fp, bool ndjson, bool timeline,
                                            const struct ts_detect_config *dc);
 void ts_report_json_flows(struct ts_report_json *r, const struct ts_flow *const *flows,
-                          size_t n);
+                          size_t n, ts_pool_ready_fn ready, void *ready_ctx);
 void ts_report_json_alert(struct ts_report_json *r, const struct ts_alert *a);
 void ts_report_json_close(struct ts_report_json *r, const struct ts_report_input *in,
                           const struct ts_summary *s, const struct ts_alert *alerts,
@@ -89,7 +97,7 @@ struct ts_report_text;
 struct ts_report_text *ts_report_text_open(FILE *fp, bool timeline,
                                            const struct ts_detect_config *dc);
 void ts_report_text_flows(struct ts_report_text *r, const struct ts_flow *const *flows,
-                          size_t n);
+                          size_t n, ts_pool_ready_fn ready, void *ready_ctx);
 void ts_report_text_trace(struct ts_report_text *r, const struct ts_packet_trace *t);
 void ts_report_text_close(struct ts_report_text *r, const struct ts_report_input *in,
                           const struct ts_summary *s, const struct ts_alert *alerts,

@@ -365,18 +365,20 @@ static void batch_text(void *ctx, struct ts_jw *w, size_t first, size_t n)
 }
 
 void ts_report_json_flows(struct ts_report_json *r, const struct ts_flow *const *flows,
-                          size_t n)
+                          size_t n, ts_pool_ready_fn ready, void *ready_ctx)
 {
     if (n == 0)
         return; /* (the writer thread starts with the first flow) */
     if (n >= PARALLEL_FROM && !r->live) {
         emit(r); /* what is buffered goes first */
         struct batch b = {r, flows};
-        if (ts_report_pool_run(n, CHUNK, batch_text, &b, &r->w, r->fp) == 0) {
+        if (ts_report_pool_run(n, CHUNK, batch_text, &b, ready, ready_ctx, r->fp) == 0) {
             r->nflows += n;
             return;
         }
     }
+    if (ready)
+        ready(ready_ctx, n);
     if (use_async(r)) {
         for (size_t i = 0; i < n; i++)
             ts_async_flow(r->async, flows[i], r->nflows++);

@@ -1,10 +1,16 @@
 /* report_pool.c - a long run of finished flows (the end of a capture) written
- * out on two cores. The flows are cut into chunks; a helper thread formats
- * the odd chunks into buffers of its own while the calling thread formats
- * the even ones, and the calling thread writes every chunk in order, so the
- * output is byte for byte what one thread would write.
+ * out on two cores. The flows are cut into chunks. Each thread takes the
+ * next chunk nobody has formatted yet into a buffer of its own; the calling
+ * thread also writes every chunk in order, so the output is byte for byte
+ * what one thread would write.
  *
- * The helper works at most RING chunks ahead of the writer: memory stays a
+ * The items may still be getting ready when the run starts (the analyzer
+ * settles the flows still tracked at the end of a file): the calling thread
+ * makes them ready chunk by chunk, first of all, and a chunk is formatted
+ * only once it is. The other thread formats meanwhile, so the two kinds of
+ * work overlap instead of following each other.
+ *
+ * Formatting runs at most RING chunks ahead of the writing: memory stays a
  * few chunks of text whatever the number of flows.
  */
 #include "report_pool.h"
@@ -20,8 +26,11 @@ struct pool {
     void *ctx;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    size_t ready;   /* chunks [0, ready) may be formatted */
+    size_t claimed; /* chunks [0, claimed) are formatted or being formatted */
+    size_t written; /* chunks [0, written) are written */
+    size_t done[RING]; /* chunk number + 1 formatted into buf[k % RING], 0 = none */
     struct ts_jw buf[RING];
-    size_t ready[RING]; /* chunk number + 1 held by the slot, 0 = free */
 };
 
 static size_t chunk_len(const struct pool *p, size_t k)
@@ -30,36 +39,47 @@ static size_t chunk_len(const struct pool *p, size_t k)
     return p->nitems - first < p->chunk ? p->nitems - first : p->chunk;
 }
 
-/* The helper: odd chunks 1, 3, 5, ... each into slot (k / 2) % RING once
- * the writer has emptied it. */
+/* A chunk either thread may format now (its items ready, its slot free). */
+static bool can_claim(const struct pool *p)
+{
+    return p->claimed < p->ready && p->claimed < p->written + RING;
+}
+
+/* Format the next unclaimed chunk (the caller holds the lock and checked
+ * can_claim; the lock is released while formatting). */
+static void format_next(struct pool *p)
+{
+    size_t k = p->claimed++;
+    pthread_mutex_unlock(&p->mu);
+    struct ts_jw *w = &p->buf[k % RING];
+    ts_jw_reset(w);
+    p->format(p->ctx, w, k * p->chunk, chunk_len(p, k));
+    pthread_mutex_lock(&p->mu);
+    p->done[k % RING] = k + 1;
+    pthread_cond_broadcast(&p->cv);
+}
+
 static void *helper(void *arg)
 {
     struct pool *p = arg;
-    for (size_t k = 1; k < p->nchunks; k += 2) {
-        size_t slot = (k / 2) % RING;
-        pthread_mutex_lock(&p->mu);
-        while (p->ready[slot])
+    pthread_mutex_lock(&p->mu);
+    while (p->claimed < p->nchunks) {
+        if (can_claim(p))
+            format_next(p);
+        else
             pthread_cond_wait(&p->cv, &p->mu);
-        pthread_mutex_unlock(&p->mu);
-
-        struct ts_jw *w = &p->buf[slot];
-        ts_jw_reset(w);
-        p->format(p->ctx, w, k * p->chunk, chunk_len(p, k));
-
-        pthread_mutex_lock(&p->mu);
-        p->ready[slot] = k + 1;
-        pthread_cond_broadcast(&p->cv);
-        pthread_mutex_unlock(&p->mu);
     }
+    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
 int ts_report_pool_run(size_t nitems, size_t chunk, ts_pool_format_fn format, void *ctx,
-                       struct ts_jw *own, FILE *fp)
+                       ts_pool_ready_fn ready, void *ready_ctx, FILE *fp)
 {
     struct pool p = {.nitems = nitems, .chunk = chunk ? chunk : 1, .format = format,
                      .ctx = ctx};
     p.nchunks = (nitems + p.chunk - 1) / p.chunk;
+    p.ready = ready ? 0 : p.nchunks;
     for (int i = 0; i < RING; i++)
         ts_jw_init(&p.buf[i]);
     if (pthread_mutex_init(&p.mu, NULL) != 0)
@@ -69,32 +89,39 @@ int ts_report_pool_run(size_t nitems, size_t chunk, ts_pool_format_fn format, vo
         return -1;
     }
     pthread_t th;
-    bool threaded = p.nchunks > 1 && pthread_create(&th, NULL, helper, &p) == 0;
-    if (!threaded) {
+    if (p.nchunks < 2 || pthread_create(&th, NULL, helper, &p) != 0) {
         pthread_cond_destroy(&p.cv);
         pthread_mutex_destroy(&p.mu);
         return -1;
     }
-    for (size_t k = 0; k < p.nchunks; k++) {
-        if (k % 2 == 0) {
-            ts_jw_reset(own);
-            format(ctx, own, k * p.chunk, chunk_len(&p, k));
-            ts_jw_write(own, fp);
-            continue;
-        }
-        size_t slot = (k / 2) % RING;
-        pthread_mutex_lock(&p.mu);
-        while (p.ready[slot] != k + 1)
+    /* This thread, in order of priority: write the next chunk once it is
+     * formatted (that frees a slot), make the next chunk ready, format one
+     * itself, or wait for the helper. */
+    pthread_mutex_lock(&p.mu);
+    while (p.written < p.nchunks) {
+        size_t k = p.written;
+        if (p.done[k % RING] == k + 1) {
+            pthread_mutex_unlock(&p.mu);
+            ts_jw_write(&p.buf[k % RING], fp);
+            pthread_mutex_lock(&p.mu);
+            p.done[k % RING] = 0;
+            p.written++;
+            pthread_cond_broadcast(&p.cv);
+        } else if (p.ready < p.nchunks) {
+            size_t upto = (p.ready + 1) * p.chunk;
+            pthread_mutex_unlock(&p.mu);
+            ready(ready_ctx, upto < nitems ? upto : nitems);
+            pthread_mutex_lock(&p.mu);
+            p.ready++;
+            pthread_cond_broadcast(&p.cv);
+        } else if (can_claim(&p)) {
+            format_next(&p);
+        } else {
             pthread_cond_wait(&p.cv, &p.mu);
-        pthread_mutex_unlock(&p.mu);
-        ts_jw_write(&p.buf[slot], fp);
-        pthread_mutex_lock(&p.mu);
-        p.ready[slot] = 0;
-        pthread_cond_broadcast(&p.cv);
-        pthread_mutex_unlock(&p.mu);
+        }
     }
+    pthread_mutex_unlock(&p.mu);
     pthread_join(th, NULL);
-    ts_jw_reset(own);
     for (int i = 0; i < RING; i++)
         ts_jw_free(&p.buf[i]);
     pthread_cond_destroy(&p.cv);

@@ -315,26 +315,28 @@ static void batch_rows(void *ctx, struct ts_jw *w, size_t first, size_t n)
 }
 
 /* Many flows at once (the end of a file), on two cores as report_json.c
- * does; false when they were not written. */
+ * does; false when they were not written (nor made ready). */
 static bool rows_on_two_cores(struct ts_report_text *r, const struct ts_flow *const *flows,
-                              size_t n)
+                              size_t n, ts_pool_ready_fn ready, void *ready_ctx)
 {
     if (n < 2048 || r->live || r->timeline)
         return false;
     header(r);
     sync_writer(r);
     struct batch b = {r, flows};
-    if (ts_report_pool_run(n, 256, batch_rows, &b, &r->row, r->fp) != 0)
+    if (ts_report_pool_run(n, 256, batch_rows, &b, ready, ready_ctx, r->fp) != 0)
         return false;
     r->nflows += n;
     return true;
 }
 
 void ts_report_text_flows(struct ts_report_text *r, const struct ts_flow *const *flows,
-                          size_t n)
+                          size_t n, ts_pool_ready_fn ready, void *ready_ctx)
 {
-    if (rows_on_two_cores(r, flows, n))
+    if (rows_on_two_cores(r, flows, n, ready, ready_ctx))
         return;
+    if (ready)
+        ready(ready_ctx, n);
     for (size_t i = 0; i < n; i++)
         text_flow(r, flows[i]);
 }

@@ -22,6 +22,13 @@ static void drain(struct ts_analyzer *a, struct ts_report *rep)
         ts_report_alert(rep, al);
 }
 
+/* As main.c: the flows still tracked at the end are settled as the report
+ * reads them. */
+static void settle(void *a, size_t upto)
+{
+    ts_analyzer_finish_upto(a, upto);
+}
+
 static void run(const uint8_t *data, size_t size, enum ts_format fmt, FILE *out)
 {
     FILE *fp = fmemopen((void *)data, size, "rb");
@@ -66,6 +73,9 @@ static void run(const uint8_t *data, size_t size, enum ts_format fmt, FILE *out)
             ts_report_trace(rep, ts_analyzer_trace(a));
         drain(a, rep);
     }
+    const struct ts_flow *const *last;
+    size_t nlast = ts_analyzer_finish_take(a, &last);
+    ts_report_flows_settling(rep, last, nlast, settle, a);
     ts_analyzer_finish(a);
     drain(a, rep);
     struct ts_report_input in = {.source = "fuzz", .linktype = "x",
