@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "prefault.h"
 
@@ -38,10 +39,38 @@ static void write_failed(void)
     atomic_compare_exchange_strong(&first_write_errno, &expected, errno ? errno : EIO);
 }
 
+/* Text this long goes straight to the descriptor, after what the stream
+ * holds: through the stream it would be copied into its buffer first (the
+ * end of a capture writes tens of megabytes in chunks of this size). */
+#define TS_JW_DIRECT (64 * 1024)
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        p += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
 void ts_jw_write(const struct ts_jw *w, FILE *fp)
 {
-    if (w->len && fwrite(w->buf, 1, w->len, fp) != w->len)
+    if (!w->len)
+        return;
+    int fd = w->len >= TS_JW_DIRECT ? fileno(fp) : -1;
+    if (fd >= 0) {
+        flockfile(fp); /* as fwrite would: one writer at a time */
+        if (fflush(fp) != 0 || !write_all(fd, w->buf, w->len))
+            write_failed();
+        funlockfile(fp);
+    } else if (fwrite(w->buf, 1, w->len, fp) != w->len) {
         write_failed();
+    }
 }
 
 void ts_jw_flush(FILE *fp)

@@ -26,9 +26,12 @@ void ts_jw_init(struct ts_jw *w);
 void ts_jw_free(struct ts_jw *w);
 void ts_jw_reset(struct ts_jw *w);
 
-/* Write the text out to fp (stdio: the stream's lock orders the writers of
- * the report's threads). A write that fails leaves the stream's error flag
- * set, and the first one's errno is kept for the message at the end. */
+/* Write the text out to fp (under the stream's lock, which orders the
+ * writers of the report's threads): through the stream, or, when it is long
+ * and fp has a descriptor, after what the stream holds straight to that
+ * descriptor. A write that fails leaves the stream's error flag set (when
+ * it went through the stream), and the first one's errno is kept for the
+ * message at the end: check ts_jw_write_errno as well as ferror. */
 void ts_jw_write(const struct ts_jw *w, FILE *fp);
 void ts_jw_flush(FILE *fp); /* fflush, its failure kept the same way */
 int ts_jw_write_errno(void); /* 0 when no write failed */

@@ -386,9 +386,11 @@ int main(int argc, char **argv)
         status = dump_failed ? CHECK_UNKNOWN : check_status;
     /* A report that did not reach its file (a full disk, a closed
      * descriptor) is a failure, never a success: every write went through
-     * this stream, whose error flag remembers one that failed earlier. */
+     * this stream, whose error flag remembers one that failed earlier, or
+     * (long runs of text) straight to its descriptor, which ts_jw_write
+     * remembers. */
     errno = 0;
-    bool out_failed = fflush(out) != 0 || ferror(out);
+    bool out_failed = fflush(out) != 0 || ferror(out) || ts_jw_write_errno() != 0;
     int out_errno = ts_jw_write_errno() ? ts_jw_write_errno() : errno ? errno : EIO;
     if (out != stdout && fclose(out) != 0 && !out_failed) {
         out_failed = true;
