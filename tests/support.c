@@ -16,11 +16,9 @@ const char *ts_test_src(const char *rel)
     return b;
 }
 
-char *ts_test_slurp(const char *path, size_t *len)
+/* The rest of f, NUL-terminated (free it); NULL when out of memory. */
+static char *read_rest(FILE *f, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
     size_t cap = 4096, n = 0;
     char *s = malloc(cap + 1);
     size_t r;
@@ -37,13 +35,30 @@ char *ts_test_slurp(const char *path, size_t *len)
             cap *= 2;
         }
     }
-    fclose(f);
     if (!s)
         return NULL;
     s[n] = '\0';
     if (len)
         *len = n;
     return s;
+}
+
+char *ts_test_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *s = read_rest(f, len);
+    fclose(f);
+    return s;
+}
+
+char *ts_test_slurp_written(FILE *fp, size_t *len)
+{
+    if (fflush(fp) != 0)
+        return NULL;
+    rewind(fp);
+    return read_rest(fp, len);
 }
 
 int ts_test_run(const char *args, char **out, char **err)

@@ -5,12 +5,15 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* TS_SOURCE_DIR "/" rel, in one of a few rotating static buffers. */
 const char *ts_test_src(const char *rel);
 
 /* The whole file, NUL-terminated (free it); NULL when it cannot be read. */
 char *ts_test_slurp(const char *path, size_t *len);
+/* All that was written to fp (a tmpfile), the same way; it rewinds fp. */
+char *ts_test_slurp_written(FILE *fp, size_t *len);
 
 /* Run "tcpstates ARGS" through sh (ARGS is shell text) under a 120 s
  * timeout, capture its standard output and error (free them). Returns its

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "report_async.h"
+#include "support.h"
 
 /* "number id reuse_of trans\n": the flow as the writer saw it */
 static void format(void *ctx, struct ts_jw *w, const struct ts_flow *f, uint64_t number)
@@ -21,16 +22,6 @@ static void format(void *ctx, struct ts_jw *w, const struct ts_flow *f, uint64_t
                      f->x ? (long long)f->x->reuse_of : -1LL,
                      f->x && f->x->trans ? "trans" : "-");
     ts_jw_raw_n(w, line, (size_t)n);
-}
-
-static char *slurp(FILE *fp)
-{
-    long len = ftell(fp);
-    cr_assert_geq(len, 0);
-    char *s = calloc(1, (size_t)len + 1);
-    rewind(fp);
-    cr_assert_eq(fread(s, 1, (size_t)len, fp), (size_t)len);
-    return s;
 }
 
 Test(report_async, order_and_syncs)
@@ -57,7 +48,7 @@ Test(report_async, order_and_syncs)
         }
     }
     ts_async_stop(q);
-    char *got = slurp(fp);
+    char *got = ts_test_slurp_written(fp, NULL);
     cr_assert_str_eq(got, want);
     free(got);
     free(want);
@@ -92,7 +83,7 @@ Test(report_async, writes_the_flow_as_handed_over)
     ts_async_flow(q, &f, 2);
     x.reuse_of = 99; /* after the hand-over */
     ts_async_stop(q);
-    char *got = slurp(fp);
+    char *got = ts_test_slurp_written(fp, NULL);
     cr_assert_str_eq(got, "0 7 3 -\n1 8 4 -\n2 9 -1 -\n");
     free(got);
     fclose(fp);

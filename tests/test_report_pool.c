@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "report_pool.h"
+#include "support.h"
 
 struct items {
     size_t n;
@@ -72,17 +73,6 @@ static char *expected(size_t n, size_t pad, size_t *len)
     return s;
 }
 
-static char *slurp(FILE *fp, size_t *len)
-{
-    long l = ftell(fp);
-    cr_assert_geq(l, 0);
-    char *s = calloc(1, (size_t)l + 1);
-    rewind(fp);
-    cr_assert_eq(fread(s, 1, (size_t)l, fp), (size_t)l);
-    *len = (size_t)l;
-    return s;
-}
-
 /* Run the pool over n items into fp (after a line the stream holds, which
  * must come out first) and check what it wrote and how it was called. */
 static void run_and_check(FILE *fp, size_t n, size_t chunk, size_t pad, bool with_ready)
@@ -101,7 +91,8 @@ static void run_and_check(FILE *fp, size_t n, size_t chunk, size_t pad, bool wit
     char *body = expected(n, pad, &want_len);
     char *want = malloc(want_len + 16);
     snprintf(want, want_len + 16, "before\n%safter\n", body);
-    char *got = slurp(fp, &got_len);
+    char *got = ts_test_slurp_written(fp, &got_len);
+    cr_assert_not_null(got);
     cr_assert_eq(got_len, strlen(want), "wrote %zu bytes, not %zu", got_len, strlen(want));
     cr_assert(memcmp(got, want, got_len) == 0, "the text differs from the items in order");
     cr_assert_eq(atomic_load(&it.read_early), 0, "%zu items read before they were ready",
