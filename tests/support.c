@@ -61,6 +61,37 @@ char *ts_test_slurp_written(FILE *fp, size_t *len)
     return read_rest(fp, len);
 }
 
+static void put16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, v >> 16);
+    put16(p + 2, v);
+}
+
+void ts_test_tcp4(uint8_t p[40], uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+                  uint32_t seq, uint32_t ack, uint8_t flags)
+{
+    memset(p, 0, 40);
+    p[0] = 0x45;
+    put16(p + 2, 40);
+    p[8] = 64;
+    p[9] = 6;
+    put32(p + 12, src);
+    put32(p + 16, dst);
+    put16(p + 20, sport);
+    put16(p + 22, dport);
+    put32(p + 24, seq);
+    put32(p + 28, ack);
+    p[32] = 5 << 4;
+    p[33] = flags;
+    put16(p + 34, 65535);
+}
+
 int ts_test_run(const char *args, char **out, char **err)
 {
     char outp[] = "/tmp/ts_test_outXXXXXX", errp[] = "/tmp/ts_test_errXXXXXX";

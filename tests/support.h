@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* TS_SOURCE_DIR "/" rel, in one of a few rotating static buffers. */
@@ -14,6 +15,12 @@ const char *ts_test_src(const char *rel);
 char *ts_test_slurp(const char *path, size_t *len);
 /* All that was written to fp (a tmpfile), the same way; it rewinds fp. */
 char *ts_test_slurp_written(FILE *fp, size_t *len);
+
+/* A 40-byte IPv4 + TCP header with no payload, as a raw IPv4 frame
+ * (DLT_RAW) carries it: addresses as numbers (0x0a500001 is 10.80.0.1),
+ * TTL 64, window 65535, no options, checksums left zero. */
+void ts_test_tcp4(uint8_t p[40], uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+                  uint32_t seq, uint32_t ack, uint8_t flags);
 
 /* Run "tcpstates ARGS" through sh (ARGS is shell text) under a 120 s
  * timeout, capture its standard output and error (free them). Returns its

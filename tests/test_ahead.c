@@ -5,22 +5,11 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "support.h"
 #include "tcpstates.h"
 
 #define CONNS 3
 #define STEPS 7
-
-static void put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, v);
-}
 
 /* Step s of connection c, a raw IPv4 frame (DLT_RAW) of 40 bytes:
  * 10.80.0.1:40000+c <-> 10.80.0.2:80, client ISN 1000, server ISN 5000.
@@ -37,22 +26,12 @@ static void frame(uint8_t pkt[40], int c, int s)
         {0, 0x11, 1001, 5001}, {1, 0x10, 5001, 1002}, {1, 0x11, 5001, 1002},
         {0, 0x10, 1002, 5002},
     };
-    const uint8_t cli[4] = {10, 80, 0, 1}, srv[4] = {10, 80, 0, 2};
-    int fs = step[s].from_server;
-    memset(pkt, 0, 40);
-    pkt[0] = 0x45;
-    put16(pkt + 2, 40);
-    pkt[8] = 64;
-    pkt[9] = 6;
-    memcpy(pkt + 12, fs ? srv : cli, 4);
-    memcpy(pkt + 16, fs ? cli : srv, 4);
-    put16(pkt + 20, fs ? 80 : 40000u + (uint32_t)c);
-    put16(pkt + 22, fs ? 40000u + (uint32_t)c : 80);
-    put32(pkt + 24, step[s].seq);
-    put32(pkt + 28, step[s].ack);
-    pkt[32] = 5 << 4;
-    pkt[33] = step[s].flags;
-    put16(pkt + 34, 65535);
+    const uint32_t cli = 0x0a500001, srv = 0x0a500002;
+    uint16_t cport = (uint16_t)(40000 + c);
+    if (step[s].from_server)
+        ts_test_tcp4(pkt, srv, 80, cli, cport, step[s].seq, step[s].ack, step[s].flags);
+    else
+        ts_test_tcp4(pkt, cli, cport, srv, 80, step[s].seq, step[s].ack, step[s].flags);
 }
 
 static struct ts_analyzer *analyzer(void)

@@ -13,23 +13,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "support.h"
 #include "tcpstates.h"
 
 #define OLD 70000u
 #define NEW 3000u
 #define NS 1000000000LL
-
-static void put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, v);
-}
 
 /* A raw IPv4 frame (DLT_RAW), 40 bytes: connection n of group net (n < 2^22)
  * is client 10.<net * 64 + n / 65536>.<n / 256 % 256>.<n % 256>, port
@@ -37,24 +26,13 @@ static void put32(uint8_t *p, uint32_t v)
 static void frame(uint8_t pkt[40], unsigned net, unsigned n, int from_server, uint8_t flags,
                   uint32_t seq, uint32_t ack)
 {
-    const uint8_t srv[4] = {10, 255, 0, 1};
-    const uint8_t cli[4] = {10, (uint8_t)(net * 64 + n / 65536), (uint8_t)(n / 256 % 256),
-                            (uint8_t)(n % 256)};
-    uint32_t cport = 40000u + n % 20000u;
-    memset(pkt, 0, 40);
-    pkt[0] = 0x45;
-    put16(pkt + 2, 40);
-    pkt[8] = 64;
-    pkt[9] = 6;
-    memcpy(pkt + 12, from_server ? srv : cli, 4);
-    memcpy(pkt + 16, from_server ? cli : srv, 4);
-    put16(pkt + 20, from_server ? 80 : cport);
-    put16(pkt + 22, from_server ? cport : 80);
-    put32(pkt + 24, seq);
-    put32(pkt + 28, ack);
-    pkt[32] = 5 << 4;
-    pkt[33] = flags;
-    put16(pkt + 34, 65535);
+    uint32_t srv = 0x0aff0001;
+    uint32_t cli = 0x0a000000u | (net * 64 + n / 65536) << 16 | (n % 65536);
+    uint16_t cport = (uint16_t)(40000u + n % 20000u);
+    if (from_server)
+        ts_test_tcp4(pkt, srv, 80, cli, cport, seq, ack, flags);
+    else
+        ts_test_tcp4(pkt, cli, cport, srv, 80, seq, ack, flags);
 }
 
 /* Which connection a flow is: net * 100000 + n, from its client's address. */

@@ -18,9 +18,6 @@
 
 #define NSYN 300000
 
-static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16); put16(p + 2, v); }
-
 /* A classic pcap (raw IPv4 link type) of NSYN SYNs, 10 us apart. */
 static void write_flood(const char *path)
 {
@@ -30,20 +27,10 @@ static void write_flood(const char *path)
     fwrite(hdr, sizeof hdr, 1, f);
     uint32_t x = 12345;
     for (uint32_t i = 0; i < NSYN; i++) {
-        uint8_t p[40] = {0};
-        p[0] = 0x45;
-        put16(p + 2, 40);
-        p[8] = 64;
-        p[9] = 6;
+        uint8_t p[40];
         x = x * 1103515245u + 12345u;
-        put32(p + 12, x ^ i);          /* spoofed source */
-        put32(p + 16, 0x0a500002);     /* 10.80.0.2 */
-        put16(p + 20, 1024 + (i % 60000));
-        put16(p + 22, 80);
-        put32(p + 24, x);
-        p[32] = 5 << 4;
-        p[33] = 0x02;
-        put16(p + 34, 65535);
+        /* a spoofed source to 10.80.0.2:80 */
+        ts_test_tcp4(p, x ^ i, (uint16_t)(1024 + (i % 60000)), 0x0a500002, 80, x, 0, 0x02);
         uint32_t rec[4] = {1700000000 + i / 100000, (i % 100000) * 10, 40, 40};
         fwrite(rec, sizeof rec, 1, f);
         fwrite(p, sizeof p, 1, f);
@@ -116,20 +103,8 @@ static void pw_open(struct pcapw *w, const char *path)
 static void pw_seg(struct pcapw *w, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
                    uint32_t seq, uint32_t ack, uint8_t flags)
 {
-    uint8_t p[40] = {0};
-    p[0] = 0x45;
-    put16(p + 2, 40);
-    p[8] = 64;
-    p[9] = 6;
-    put32(p + 12, src);
-    put32(p + 16, dst);
-    put16(p + 20, sport);
-    put16(p + 22, dport);
-    put32(p + 24, seq);
-    put32(p + 28, ack);
-    p[32] = 5 << 4;
-    p[33] = flags;
-    put16(p + 34, 65535);
+    uint8_t p[40];
+    ts_test_tcp4(p, src, sport, dst, dport, seq, ack, flags);
     int64_t sec = w->t_us >= 0 ? w->t_us / 1000000 : -((-w->t_us + 999999) / 1000000);
     int32_t rec[4] = {(int32_t)sec, (int32_t)(w->t_us - sec * 1000000), 40, 40};
     fwrite(rec, sizeof rec, 1, w->f);
