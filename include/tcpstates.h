@@ -124,6 +124,12 @@ int ts_analyzer_packet_ahead(struct ts_analyzer *a, int64_t ts_ns, const uint8_t
  * ts_analyzer_packet, or -1 when none is held. */
 int ts_analyzer_flush_ahead(struct ts_analyzer *a);
 
+/* The input had this many records (a filter passed over them) before the
+ * next frame handed in: packet numbers (traces, transitions, evidence) stay
+ * the input's record numbers, as Wireshark's frame numbers are. Packet
+ * counts are not changed. */
+void ts_analyzer_skip(struct ts_analyzer *a, uint64_t records);
+
 /* The capture ended: every flow still tracked is finished. */
 void ts_analyzer_finish(struct ts_analyzer *a);
 

@@ -47,6 +47,8 @@ struct ts_analyzer {
     int dlt;
     struct ts_flow_table ft;
     struct ts_input_stats st;
+    uint64_t record;             /* number of the last frame analysed: the input's record */
+    uint64_t skip_next;          /* records not handed in before the next frame */
     struct ts_summary sum;
     uint64_t next_id;
     int64_t now_ns;              /* latest packet time seen */
@@ -68,6 +70,7 @@ struct ts_analyzer {
      * decoded, ahead_out those analysed */
     struct {
         int64_t ts_ns;
+        uint64_t skip;           /* records not handed in just before it */
         struct decoded d;
     } ahead[TS_AHEAD];
     uint32_t ahead_in, ahead_out;
@@ -826,12 +829,13 @@ static void decode(const struct ts_analyzer *a, const uint8_t *data, uint32_t ca
 }
 
 /* One decoded frame through the analysis (ts_analyzer_packet's return). */
-static int analyse(struct ts_analyzer *a, int64_t ts_ns, const struct decoded *d)
+static int analyse(struct ts_analyzer *a, int64_t ts_ns, uint64_t skip, const struct decoded *d)
 {
-    uint64_t pkt = ++a->st.packets;
-    if (pkt == 1 || ts_ns < a->st.first_ns)
+    bool first = ++a->st.packets == 1;
+    uint64_t pkt = a->record += skip + 1;
+    if (first || ts_ns < a->st.first_ns)
         a->st.first_ns = ts_ns;
-    if (pkt == 1 || ts_ns > a->st.last_ns)
+    if (first || ts_ns > a->st.last_ns)
         a->st.last_ns = ts_ns;
     if (d->status != TS_DEC_OK)
         return count_skip(a, d->status);
@@ -878,7 +882,14 @@ int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data
     release_returned(a);
     struct decoded d;
     decode(a, data, caplen, &d);
-    return analyse(a, ts_ns, &d);
+    uint64_t skip = a->skip_next;
+    a->skip_next = 0;
+    return analyse(a, ts_ns, skip, &d);
+}
+
+void ts_analyzer_skip(struct ts_analyzer *a, uint64_t records)
+{
+    a->skip_next += records;
 }
 
 /* Reading a file, the analysis of most frames waits on memory: the bucket
@@ -900,6 +911,8 @@ int ts_analyzer_packet_ahead(struct ts_analyzer *a, int64_t ts_ns, const uint8_t
     uint32_t n = a->ahead_in++;
     struct decoded *d = &a->ahead[n % TS_AHEAD].d;
     a->ahead[n % TS_AHEAD].ts_ns = ts_ns;
+    a->ahead[n % TS_AHEAD].skip = a->skip_next;
+    a->skip_next = 0;
     decode(a, data, caplen, d);
     if (d->status == TS_DEC_OK)
         ts_flow_table_prefetch_bucket(&a->ft, d->hash);
@@ -921,7 +934,8 @@ int ts_analyzer_flush_ahead(struct ts_analyzer *a)
         return -1;
     release_returned(a);
     uint32_t n = a->ahead_out++;
-    return analyse(a, a->ahead[n % TS_AHEAD].ts_ns, &a->ahead[n % TS_AHEAD].d);
+    return analyse(a, a->ahead[n % TS_AHEAD].ts_ns, a->ahead[n % TS_AHEAD].skip,
+                   &a->ahead[n % TS_AHEAD].d);
 }
 
 /* The SYN-flood detector's numbers into the summary. */

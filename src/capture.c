@@ -377,6 +377,7 @@ static void deliver(struct ts_capture *c, const struct pcap_pkthdr *h, const u_c
     p->caplen = h->caplen;
     p->len = h->len;
     p->data = data;
+    p->record = c->records;
     if (c->dump)
         pcap_dump((u_char *)c->dump, h, data);
 }

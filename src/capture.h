@@ -14,6 +14,8 @@ struct ts_capture_packet {
     int64_t ts_ns;
     uint32_t caplen, len;
     const uint8_t *data;
+    uint64_t record; /* its number among the records read, from 1 (the filter's
+                        rejects counted): a file's record number */
 };
 
 /* path "-" reads standard input. */

@@ -297,7 +297,7 @@ int main(int argc, char **argv)
     int64_t next_stats = mono_start + stats_every, next_tick = mono_start + TICK_NS;
     int64_t next_metrics = mono_start + METRICS_EVERY_NS;
     bool trace = o.timeline && o.format == TS_FORMAT_TEXT;
-    uint64_t n = 0, reported = 0;
+    uint64_t n = 0, reported = 0, last_record = 0;
     int64_t first_ns = 0;
     struct ts_capture_packet p;
     while (signal_request != SIG_STOP) {
@@ -333,6 +333,9 @@ int main(int argc, char **argv)
             first_ns = p.ts_ns;
         if (!live && o.duration_ns && p.ts_ns - first_ns >= o.duration_ns)
             break;
+        if (p.record > last_record + 1)
+            ts_analyzer_skip(a, p.record - last_record - 1);
+        last_record = p.record;
         /* a file's frames are analysed a few frames after they are read,
          * once their connection's memory has been fetched */
         int r = live ? ts_analyzer_packet(a, p.ts_ns, p.data, p.caplen, p.len)

@@ -2,7 +2,8 @@
  * endpoints' states, then the state counts netstat users know, then the
  * alerts (SYN floods); with
  * --timeline, one line per packet before it (flags, relative seq/ack and the
- * transitions the packet caused). A connection's row and a packet's line
+ * transitions derived at the packet, each marked with the packet that
+ * caused it when that was an earlier one). A connection's row and a packet's line
  * are put together by hand in one reused buffer and written at once: printf
  * cost more than everything else they take. */
 #include "report.h"
@@ -412,12 +413,13 @@ void ts_report_text_trace(struct ts_report_text *r, const struct ts_packet_trace
     if (t->retransmit)
         o = text(o, " (retransmission)");
     ts_jw_commit(b, o);
-    /* each "%s %s %s->%s" */
+    /* each "%s %s %s->%s", and " (packet %llu)" when an earlier packet's
+     * segment caused it (its receipt proven only by this one) */
     for (unsigned i = 0; i < t->ntrans; i++) {
         const struct ts_transition *x = &t->trans[i];
         const char *from = ts_state_name((enum ts_state)x->from);
         const char *to = ts_state_name((enum ts_state)x->to);
-        o = ts_jw_reserve(b, strlen(from) + strlen(to) + 12);
+        o = ts_jw_reserve(b, strlen(from) + strlen(to) + 44);
         if (!o)
             return;
         o = text(o, i ? ", " : "   ");
@@ -425,6 +427,11 @@ void ts_report_text_trace(struct ts_report_text *r, const struct ts_packet_trace
         o = text(o, from);
         o = text(o, "->");
         o = text(o, to);
+        if (x->pkt && x->pkt != t->pkt) {
+            o = text(o, " (packet ");
+            o += ts_jw_u64_text(o, x->pkt);
+            *o++ = ')';
+        }
         ts_jw_commit(b, o);
     }
     ts_jw_raw_n(b, "\n", 1);

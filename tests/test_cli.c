@@ -318,6 +318,62 @@ Test(cli_binary, stdin_output_file_count_and_filter)
     unlink(out);
 }
 
+/* A filter does not renumber the packets: transitions and the text
+ * timeline give the record numbers of the file, which Wireshark and tshark
+ * show as frame numbers (tshark -r several_parallel.pcap -Y ip.src==10.77.0.2:
+ * frames 2, 5, ..., 18 of them; frame 2 is the first SYN-ACK). */
+Test(cli_binary, a_filter_keeps_the_files_packet_numbers)
+{
+    const char *cap = ts_test_src("testdata/several_parallel.pcap");
+    char args[1024];
+    int status;
+    snprintf(args, sizeof args, "--timeline '%s' src host 10.77.0.2", cap);
+    json_object *doc = ts_test_run_json(args, &status, NULL);
+    cr_assert_eq(status, 0);
+    json_object *flows = ts_test_get(doc, "flows");
+    cr_assert(flows && json_object_array_length(flows) > 0);
+    json_object *trans = ts_test_get(json_object_array_get_idx(flows, 0), "transitions");
+    cr_assert(trans && json_object_array_length(trans) > 0);
+    json_object *t = json_object_array_get_idx(trans, 0);
+    cr_expect_str_eq(json_object_get_string(ts_test_get(t, "to")), "SYN_RCVD");
+    cr_expect_eq(json_object_get_int(ts_test_get(t, "packet")), 2);
+    cr_expect_eq(json_object_get_int(ts_test_get(doc, "input.packets")), 18,
+                 "the packets that passed the filter are still the ones counted");
+    json_object_put(doc);
+    char *out = NULL;
+    snprintf(args, sizeof args, "--format text --timeline '%s' src host 10.77.0.2", cap);
+    cr_assert_eq(ts_test_run(args, &out, NULL), 0);
+    char *line = out ? strchr(out, '\n') : NULL;
+    cr_assert_not_null(line);
+    unsigned pkt = 0;
+    cr_expect_eq(sscanf(line + 1, "%u", &pkt), 1);
+    cr_expect_eq(pkt, 2, "first timeline line: %.80s", line + 1);
+    free(out);
+}
+
+/* The client enters ESTABLISHED when it receives the SYN-ACK (frame 2),
+ * which its ACK (frame 3) proves: JSON gives the transition packet 2; the
+ * text timeline, which derives it at frame 3, says so on that line. */
+Test(cli_binary, text_timeline_names_the_packet_that_caused_a_late_transition)
+{
+    const char *cap = ts_test_src("testdata/several_parallel.pcap");
+    char args[1024], *out = NULL;
+    snprintf(args, sizeof args, "--format text --timeline -c 3 '%s'", cap);
+    cr_assert_eq(ts_test_run(args, &out, NULL), 0);
+    cr_assert_not_null(out);
+    const char *l3 = strstr(out, "\n     3 ");
+    cr_assert_not_null(l3, "%s", out);
+    const char *end = strchr(l3 + 1, '\n');
+    cr_assert_not_null(end);
+    char line[512];
+    snprintf(line, sizeof line, "%.*s", (int)(end - l3 - 1), l3 + 1);
+    cr_expect(strstr(line, "client SYN_SENT->ESTABLISHED (packet 2)") != NULL, "%s", line);
+    cr_expect(strstr(line, "server SYN_RCVD->ESTABLISHED") != NULL &&
+                  strstr(line, "SYN_RCVD->ESTABLISHED (packet") == NULL,
+              "the server's transition is frame 3's own: %s", line);
+    free(out);
+}
+
 /* Every option --help names is documented in the manual page. */
 Test(cli_binary, man_page_documents_every_option)
 {
