@@ -60,25 +60,27 @@ static int64_t clock_ns(clockid_t id)
     return (int64_t)t.tv_sec * TS_NS_PER_SEC + t.tv_nsec;
 }
 
-/* After the interface and the files are open, give up root (as tcpdump
- * does): to -Z USER, or to nobody by default; -Z root keeps root. */
-static int drop_privileges(const char *user, char *err, size_t errlen)
+/* After the interface or file and the output files are open, give up root
+ * (as tcpdump does): to -Z USER, or for a live capture to nobody by
+ * default; -Z root keeps root. Returns 1 when it became another user, 0
+ * when it stayed, -1 on failure (err says why). */
+static int drop_privileges(const char *user, bool live, char *err, size_t errlen)
 {
-    if (geteuid() != 0 || (user && strcmp(user, "root") == 0))
+    if (user && !getpwnam(user)) {
+        snprintf(err, errlen, "-Z %s: no such user", user);
+        return -1;
+    }
+    if (geteuid() != 0 || (user && strcmp(user, "root") == 0) || (!user && !live))
         return 0;
     const char *name = user ? user : "nobody";
     struct passwd *pw = getpwnam(name);
-    if (!pw) {
-        if (!user)
-            return 0; /* no "nobody" here: stay, as tcpdump without its user does */
-        snprintf(err, errlen, "-Z %s: no such user", name);
-        return -1;
-    }
+    if (!pw)
+        return 0; /* no "nobody" here: stay, as tcpdump without its user does */
     if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
         snprintf(err, errlen, "cannot become user %s: %s", name, strerror(errno));
         return -1;
     }
-    return 0;
+    return 1;
 }
 
 static void drain(struct ts_analyzer *a, struct ts_report *r, uint64_t *reported)
@@ -134,13 +136,12 @@ static int fail(bool check, int status, const char *what, const char *why)
 }
 
 static int write_metrics(const struct ts_options *o, struct ts_analyzer *a,
-                         const struct ts_report *rep, const struct ts_report_input *in)
+                         const struct ts_report *rep, const struct ts_report_input *in,
+                         char *err, size_t errlen)
 {
-    char err[256];
     size_t n;
     const struct ts_alert *al = ts_report_alerts(rep, &n);
-    if (ts_report_metrics(o->metrics_file, in, ts_analyzer_summary(a), al, n, err,
-                          sizeof err) < 0) {
+    if (ts_report_metrics(o->metrics_file, in, ts_analyzer_summary(a), al, n, err, errlen) < 0) {
         fprintf(stderr, "tcpstates: %s: %s\n", o->metrics_file, err);
         return -1;
     }
@@ -241,10 +242,23 @@ int main(int argc, char **argv)
         setvbuf(out, out_buffer, _IOFBF, sizeof out_buffer);
         ts_prefault(out_buffer, sizeof out_buffer);
     }
-    if (live && drop_privileges(o.user, err, sizeof err) < 0) {
+    int dropped = drop_privileges(o.user, live, err, sizeof err);
+    if (dropped < 0) {
         ts_capture_close(cap);
         ts_cli_free(&o);
         return fail(o.check, EXIT_USAGE, NULL, err);
+    }
+    /* The metrics file is replaced by renaming a new one over it: find out
+     * now, not at the end of the capture, whether its directory lets us. */
+    if (o.metrics_file && ts_report_metrics_probe(o.metrics_file, err, sizeof err) < 0) {
+        char why[512];
+        snprintf(why, sizeof why, dropped ? "%s (running as %s: its directory must be writable "
+                                            "by that user; -Z chooses the user)" : "%s",
+                 err, o.user ? o.user : "nobody");
+        int st = fail(o.check, EXIT_INPUT, o.metrics_file, why);
+        ts_capture_close(cap);
+        ts_cli_free(&o);
+        return st;
     }
 
     /* A fresh hash seed each run: traffic cannot be crafted to collide in the
@@ -316,7 +330,7 @@ int main(int argc, char **argv)
                 next_tick = mono + TICK_NS;
             }
             if (o.metrics_file && mono >= next_metrics) {
-                write_metrics(&o, a, rep, &in);
+                write_metrics(&o, a, rep, &in, err, sizeof err);
                 next_metrics = mono + METRICS_EVERY_NS;
             }
             if (signal_request == SIG_STATS || (stats_every && mono >= next_stats)) {
@@ -367,7 +381,20 @@ int main(int argc, char **argv)
     reported += nlast;
     ts_analyzer_finish(a);
     drain(a, rep, &reported);
-    bool metrics_failed = o.metrics_file && write_metrics(&o, a, rep, &in) < 0;
+    /* what tcpstates failed to write itself: a --check line names it */
+    char problem[512], merr[256];
+    bool dump_failed = ts_capture_dump_end(cap, err, sizeof err) < 0;
+    if (dump_failed) {
+        fprintf(stderr, "tcpstates: %s: %s\n", o.write_file, err);
+        snprintf(problem, sizeof problem, "%s: %s", o.write_file, err);
+        in.problem = problem;
+    }
+    bool metrics_failed =
+        o.metrics_file && write_metrics(&o, a, rep, &in, merr, sizeof merr) < 0;
+    if (metrics_failed && !in.problem) {
+        snprintf(problem, sizeof problem, "%s: %s", o.metrics_file, merr);
+        in.problem = problem;
+    }
     int check_status = ts_report_close(rep, &in, ts_analyzer_summary(a));
     if (o.verbose) {
         const struct ts_input_stats *st = ts_analyzer_stats(a);
@@ -379,14 +406,11 @@ int main(int argc, char **argv)
                 secs > 0 ? (double)st->packets / secs : 0.0);
     }
     ts_analyzer_free(a);
-    bool dump_failed = ts_capture_dump_end(cap, err, sizeof err) < 0;
-    if (dump_failed)
-        fprintf(stderr, "tcpstates: %s: %s\n", o.write_file, err);
     ts_capture_close(cap);
     ts_cli_free(&o);
     int status = nerrors || metrics_failed || dump_failed ? EXIT_INPUT : EXIT_OK;
     if (o.check)
-        status = dump_failed ? CHECK_UNKNOWN : check_status;
+        status = check_status;
     /* A report that did not reach its file (a full disk, a closed
      * descriptor) is a failure, never a success: every write went through
      * this stream, whose error flag remembers one that failed earlier, or

@@ -23,6 +23,7 @@ struct ts_report_input {
     const struct ts_input_stats *stats;
     const struct ts_input_error *errors;
     unsigned nerrors;
+    const char *problem; /* what tcpstates itself failed to write ("FILE: why"), or NULL */
 };
 
 struct ts_report;
@@ -118,6 +119,9 @@ int ts_report_check(FILE *fp, const struct ts_report_input *in, const struct ts_
 int ts_report_metrics(const char *path, const struct ts_report_input *in,
                       const struct ts_summary *s, const struct ts_alert *alerts,
                       size_t nalerts, char *errbuf, size_t errlen);
+/* Whether ts_report_metrics could write path now (its temporary file
+ * created and removed, path not a directory): 0, or -1 with the reason. */
+int ts_report_metrics_probe(const char *path, char *errbuf, size_t errlen);
 void ts_report_text_set_live(struct ts_report_text *r, bool on);
 
 /* Shared wording: an address as text, seconds as text, close.by /

@@ -4,7 +4,9 @@
  * and its exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
  * CRITICAL: a SYN flood alert in what was read. WARNING: a target came
  * within half of a threshold (failed SYNs per second, or handshakes half-open
- * for over 1 s). UNKNOWN: the input could not be read or is damaged. */
+ * for over 1 s). UNKNOWN: the input could not be read or is damaged, or
+ * tcpstates could not write its -w or --metrics file. An alert outranks
+ * both kinds of UNKNOWN: the flood was seen all the same. */
 #include "report.h"
 
 #include <string.h>
@@ -46,6 +48,9 @@ int ts_report_check(FILE *fp, const struct ts_report_input *in, const struct ts_
                  top->peak_syn_rate, top->peak_half_open, (unsigned long long)top->completed,
                  (unsigned long long)top->syns, (unsigned long long)top->distinct_sources);
         status = CHECK_CRITICAL;
+    } else if (in->problem) {
+        snprintf(text, sizeof text, "%s", in->problem);
+        status = CHECK_UNKNOWN;
     } else if (in->nerrors) {
         snprintf(text, sizeof text, "%s: %s", in->source, in->errors[0].message);
         status = CHECK_UNKNOWN;

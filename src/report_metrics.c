@@ -6,8 +6,10 @@
 #include "report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "zeek_conn.h"
@@ -106,17 +108,46 @@ static void write_metrics(FILE *o, const struct ts_report_input *in, const struc
                "Capture time of the last packet read.", (double)st->last_ns / 1e9);
 }
 
+/* The temporary file beside path (malloc'd), or NULL with the reason. */
+static char *temp_name(const char *path, char *errbuf, size_t errlen)
+{
+    size_t len = strlen(path) + 32;
+    char *tmp = malloc(len);
+    if (!tmp)
+        snprintf(errbuf, errlen, "out of memory");
+    else
+        snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+    return tmp;
+}
+
+int ts_report_metrics_probe(const char *path, char *errbuf, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(errbuf, errlen, "%s", strerror(EISDIR));
+        return -1;
+    }
+    char *tmp = temp_name(path, errbuf, errlen);
+    if (!tmp)
+        return -1;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        snprintf(errbuf, errlen, "%s", strerror(errno));
+    else {
+        close(fd);
+        unlink(tmp);
+    }
+    free(tmp);
+    return fd < 0 ? -1 : 0;
+}
+
 int ts_report_metrics(const char *path, const struct ts_report_input *in,
                       const struct ts_summary *s, const struct ts_alert *alerts,
                       size_t nalerts, char *errbuf, size_t errlen)
 {
-    size_t len = strlen(path) + 32;
-    char *tmp = malloc(len);
-    if (!tmp) {
-        snprintf(errbuf, errlen, "out of memory");
+    char *tmp = temp_name(path, errbuf, errlen);
+    if (!tmp)
         return -1;
-    }
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
     FILE *o = fopen(tmp, "w");
     if (!o) {
         snprintf(errbuf, errlen, "%s", strerror(errno));

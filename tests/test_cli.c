@@ -3,6 +3,7 @@
  * usage and bad input (SPEC.md: 0 success, 1 input unreadable or damaged,
  * 2 bad usage; the man page: 1 also when the report cannot be written). */
 #include <criterion/criterion.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,26 @@ Test(cli_binary, a_report_that_cannot_be_written_fails)
     expect_unwritable("-w /dev/full", ">/dev/null", 1, "/dev/full", "No space left on device");
 }
 
+/* --check tells its own failures in the status line, not only in the
+ * exit status: UNKNOWN names the file it could not write; a SYN flood
+ * still makes the line CRITICAL (the flood was seen all the same). */
+Test(cli_binary, check_line_names_what_could_not_be_written)
+{
+    char args[1024], *out = NULL;
+    snprintf(args, sizeof args, "--check -w /dev/full '%s'",
+             ts_test_src("testdata/several_parallel.pcap"));
+    cr_expect_eq(ts_test_run(args, &out, NULL), 3);
+    cr_expect(out && !strncmp(out, "TCPSTATES UNKNOWN - /dev/full: ", 31), "%s", out ? out : "");
+    free(out);
+    out = NULL;
+    snprintf(args, sizeof args, "--check -w /dev/full '%s'",
+             ts_test_src("testdata/floods/flood_stops.pcap"));
+    cr_expect_eq(ts_test_run(args, &out, NULL), 2);
+    cr_expect(out && !strncmp(out, "TCPSTATES CRITICAL - SYN flood on ", 34), "%s",
+              out ? out : "");
+    free(out);
+}
+
 Test(cli_binary, help_and_version_on_stdout)
 {
     char *out = NULL;
@@ -372,6 +393,64 @@ Test(cli_binary, text_timeline_names_the_packet_that_caused_a_late_transition)
                   strstr(line, "SYN_RCVD->ESTABLISHED (packet") == NULL,
               "the server's transition is frame 3's own: %s", line);
     free(out);
+}
+
+/* --metrics is written by renaming a new file into its directory: a
+ * directory that does not allow it fails at the start, before any packet,
+ * not at the end of a long capture. */
+Test(cli_binary, a_metrics_file_that_cannot_be_written_fails_at_once)
+{
+    const char *cap = ts_test_src("testdata/several_parallel.pcap");
+    char args[1024], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args, "--metrics /nonexistent/dir/x.prom '%s'", cap);
+    cr_expect_eq(ts_test_run(args, &out, &err), 1);
+    cr_expect_str_eq(out ? out : "?", "", "a report was written");
+    cr_expect(err && strstr(err, "/nonexistent/dir/x.prom: No such file or directory"), "%s",
+              err ? err : "");
+    free(out);
+    free(err);
+    out = err = NULL;
+    snprintf(args, sizeof args, "--check --metrics /tmp '%s'", cap);
+    cr_expect_eq(ts_test_run(args, &out, &err), 3);
+    cr_expect(out && !strncmp(out, "TCPSTATES UNKNOWN - /tmp: Is a directory", 40), "%s",
+              out ? out : "");
+    free(out);
+    free(err);
+}
+
+/* -Z applies to a file too (tcpdump drops privileges after opening a
+ * savefile as well): an unknown user is a usage error, and started as root
+ * the run happens as that user, whose rights the metrics' directory then
+ * needs. */
+Test(cli_binary, user_option_applies_to_files)
+{
+    const char *cap = ts_test_src("testdata/several_parallel.pcap");
+    char args[1024], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args, "-Z ts-no-such-user '%s'", cap);
+    cr_expect_eq(ts_test_run(args, &out, &err), 2);
+    cr_expect(err && strstr(err, "-Z ts-no-such-user: no such user"), "%s", err ? err : "");
+    free(out);
+    free(err);
+    if (geteuid() != 0 || !getpwnam("nobody"))
+        return; /* the drop itself needs root */
+    char dir[] = "/tmp/ts_rootonly_XXXXXX";
+    cr_assert_not_null(mkdtemp(dir)); /* mode 0700, root's */
+    out = err = NULL;
+    snprintf(args, sizeof args, "-Z nobody --metrics %s/m.prom '%s'", dir, cap);
+    cr_expect_eq(ts_test_run(args, &out, &err), 1);
+    cr_expect(err && strstr(err, "Permission denied (running as nobody"), "%s", err ? err : "");
+    free(out);
+    free(err);
+    out = err = NULL;
+    snprintf(args, sizeof args, "--metrics %s/m.prom -o /dev/null '%s'", dir, cap);
+    cr_expect_eq(ts_test_run(args, &out, &err), 0, "without -Z a file is read as root: %s",
+                 err ? err : "");
+    free(out);
+    free(err);
+    char prom[600];
+    snprintf(prom, sizeof prom, "%s/m.prom", dir);
+    unlink(prom);
+    rmdir(dir);
 }
 
 /* Every option --help names is documented in the manual page. */

@@ -560,8 +560,8 @@ Test(examples, jq_pipeline)
 
 Test(examples, cron_check_with_metrics)
 {
-    const char *ex = "tcpstates --check --metrics /var/lib/prometheus/node-exporter/tcpstates.prom "
-                     "-i eth0 --duration 50";
+    const char *ex = "tcpstates --check -Z root --metrics "
+                     "/var/lib/prometheus/node-exporter/tcpstates.prom -i eth0 --duration 50";
     documented(ex);
     /* the same over a capture file instead of a minute of eth0 */
     char dir[] = "/tmp/tcpstates-cron-XXXXXX";
