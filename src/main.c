@@ -251,9 +251,10 @@ int main(int argc, char **argv)
     /* The metrics file is replaced by renaming a new one over it: find out
      * now, not at the end of the capture, whether its directory lets us. */
     if (o.metrics_file && ts_report_metrics_probe(o.metrics_file, err, sizeof err) < 0) {
-        char why[512];
-        snprintf(why, sizeof why, dropped ? "%s (running as %s: its directory must be writable "
-                                            "by that user; -Z chooses the user)" : "%s",
+        char why[768];
+        snprintf(why, sizeof why, dropped ? "%.400s (running as %.64s: its directory must be "
+                                            "writable by that user; -Z chooses the user)"
+                                          : "%.400s",
                  err, o.user ? o.user : "nobody");
         int st = fail(o.check, EXIT_INPUT, o.metrics_file, why);
         ts_capture_close(cap);
@@ -382,17 +383,17 @@ int main(int argc, char **argv)
     ts_analyzer_finish(a);
     drain(a, rep, &reported);
     /* what tcpstates failed to write itself: a --check line names it */
-    char problem[512], merr[256];
+    char problem[1024], merr[256];
     bool dump_failed = ts_capture_dump_end(cap, err, sizeof err) < 0;
     if (dump_failed) {
         fprintf(stderr, "tcpstates: %s: %s\n", o.write_file, err);
-        snprintf(problem, sizeof problem, "%s: %s", o.write_file, err);
+        snprintf(problem, sizeof problem, "%.400s: %.500s", o.write_file, err);
         in.problem = problem;
     }
     bool metrics_failed =
         o.metrics_file && write_metrics(&o, a, rep, &in, merr, sizeof merr) < 0;
     if (metrics_failed && !in.problem) {
-        snprintf(problem, sizeof problem, "%s: %s", o.metrics_file, merr);
+        snprintf(problem, sizeof problem, "%.400s: %.250s", o.metrics_file, merr);
         in.problem = problem;
     }
     int check_status = ts_report_close(rep, &in, ts_analyzer_summary(a));
