@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -148,6 +149,40 @@ static int write_metrics(const struct ts_options *o, struct ts_analyzer *a,
     return 0;
 }
 
+/* An output file that is the capture being read, or another output: opening
+ * it for writing would destroy the capture (or mix two writers). Returns
+ * the option that names it, with the reason in err, or NULL. */
+static const char *clashing_output(const struct ts_options *o, char *err, size_t errlen)
+{
+    const char *opt[3] = {"-o", "-w", "--metrics"};
+    const char *path[3] = {o->output, o->write_file, o->metrics_file};
+    struct stat in, st[3];
+    bool have_in = !o->iface && (strcmp(o->read_file, "-") == 0 ? fstat(STDIN_FILENO, &in)
+                                                                 : stat(o->read_file, &in)) == 0 &&
+                   S_ISREG(in.st_mode);
+    for (int i = 0; i < 3; i++) {
+        if (!path[i] || stat(path[i], &st[i]) != 0)
+            continue;
+        if (have_in && st[i].st_dev == in.st_dev && st[i].st_ino == in.st_ino) {
+            snprintf(err, errlen, "%s %.400s: it is the capture being read", opt[i], path[i]);
+            return opt[i];
+        }
+        for (int j = 0; j < i; j++)
+            if (path[j] && stat(path[j], &st[j]) == 0 && S_ISREG(st[i].st_mode) &&
+                st[j].st_dev == st[i].st_dev && st[j].st_ino == st[i].st_ino) {
+                snprintf(err, errlen, "%s and %s name the same file", opt[j], opt[i]);
+                return opt[i];
+            }
+    }
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < i; j++)
+            if (path[i] && path[j] && strcmp(path[i], path[j]) == 0) {
+                snprintf(err, errlen, "%s and %s name the same file", opt[j], opt[i]);
+                return opt[i];
+            }
+    return NULL;
+}
+
 static int by_recent(const void *x, const void *y)
 {
     const struct ts_flow *const *a = x, *const *b = y;
@@ -222,6 +257,11 @@ int main(int argc, char **argv)
         return fail(o.check, EXIT_INPUT, source, err);
     }
     if (o.filter && ts_capture_set_filter(cap, o.filter, err, sizeof err) < 0) {
+        ts_capture_close(cap);
+        ts_cli_free(&o);
+        return fail(o.check, EXIT_USAGE, NULL, err);
+    }
+    if (clashing_output(&o, err, sizeof err)) {
         ts_capture_close(cap);
         ts_cli_free(&o);
         return fail(o.check, EXIT_USAGE, NULL, err);

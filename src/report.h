@@ -120,7 +120,8 @@ int ts_report_metrics(const char *path, const struct ts_report_input *in,
                       const struct ts_summary *s, const struct ts_alert *alerts,
                       size_t nalerts, char *errbuf, size_t errlen);
 /* Whether ts_report_metrics could write path now (its temporary file
- * created and removed, path not a directory): 0, or -1 with the reason. */
+ * created and removed; path, if it exists, a regular file, which the
+ * rename replaces): 0, or -1 with the reason. */
 int ts_report_metrics_probe(const char *path, char *errbuf, size_t errlen);
 void ts_report_text_set_live(struct ts_report_text *r, bool on);
 

@@ -127,6 +127,11 @@ int ts_report_metrics_probe(const char *path, char *errbuf, size_t errlen)
         snprintf(errbuf, errlen, "%s", strerror(EISDIR));
         return -1;
     }
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+        /* a device or a FIFO would be replaced by a regular file */
+        snprintf(errbuf, errlen, "not a regular file");
+        return -1;
+    }
     char *tmp = temp_name(path, errbuf, errlen);
     if (!tmp)
         return -1;

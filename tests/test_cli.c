@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -450,6 +451,54 @@ Test(cli_binary, user_option_applies_to_files)
     char prom[600];
     snprintf(prom, sizeof prom, "%s/m.prom", dir);
     unlink(prom);
+    rmdir(dir);
+}
+
+/* -o, -w or --metrics naming the capture being read (or two of them one
+ * file) would destroy it as it is read: a usage error, and the capture
+ * stays as it was. --metrics replaces its file by renaming, so a FIFO or a
+ * device there is refused rather than replaced by a regular file. */
+Test(cli_binary, outputs_never_overwrite_the_capture)
+{
+    char dir[] = "/tmp/ts_clash_XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char cap[300], fifo[300], args[1024];
+    snprintf(cap, sizeof cap, "%s/cap.pcap", dir);
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    size_t len0 = 0, len = 0;
+    char *orig = ts_test_slurp(ts_test_src("testdata/several_parallel.pcap"), &len0);
+    cr_assert_not_null(orig);
+    FILE *f = fopen(cap, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(orig, 1, len0, f), len0);
+    fclose(f);
+    const char *forms[] = {"-o '%s' '%s'", "-w '%s' '%s'", "--metrics '%s' '%s'",
+                           "-o '%s' - <'%s'"};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        snprintf(args, sizeof args, forms[i], cap, cap);
+        char *err = NULL;
+        cr_expect_eq(ts_test_run(args, NULL, &err), 2, "%s", args);
+        cr_expect(err && strstr(err, "it is the capture being read"), "%s: %s", args,
+                  err ? err : "");
+        free(err);
+        char *now = ts_test_slurp(cap, &len);
+        cr_expect(now && len == len0 && memcmp(now, orig, len0) == 0, "%s changed the capture",
+                  args);
+        free(now);
+    }
+    snprintf(args, sizeof args, "-o '%s/x' -w '%s/x' '%s'", dir, dir, cap);
+    cr_expect_eq(ts_test_run(args, NULL, NULL), 2, "%s", args);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    char *err = NULL;
+    snprintf(args, sizeof args, "--metrics '%s' '%s'", fifo, cap);
+    cr_expect_eq(ts_test_run(args, NULL, &err), 1, "%s", args);
+    cr_expect(err && strstr(err, "not a regular file"), "%s", err ? err : "");
+    free(err);
+    struct stat st;
+    cr_expect(stat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "the FIFO was replaced");
+    free(orig);
+    unlink(fifo);
+    unlink(cap);
     rmdir(dir);
 }
 
