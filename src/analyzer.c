@@ -806,9 +806,13 @@ static int count_skip(struct ts_analyzer *a, int status)
     return 0;
 }
 
-/* Decode a frame down to its TCP header, its flow key and the key's hash. */
+/* Decode a frame down to its TCP header, its flow key and the key's hash.
+ * The IP header gives the segment's length, but never more than the record
+ * says was on the wire (len, or caplen when a damaged record claims less):
+ * a length field fuzzed or corrupt past the frame would otherwise count
+ * bytes never sent and move sequence numbers out of the window. */
 static void decode(const struct ts_analyzer *a, const uint8_t *data, uint32_t caplen,
-                   struct decoded *d)
+                   uint32_t len, struct decoded *d)
 {
     struct ts_link link;
     int r = ts_decode_link(a->dlt, data, caplen, &link);
@@ -819,6 +823,9 @@ static void decode(const struct ts_analyzer *a, const uint8_t *data, uint32_t ca
     uint32_t l4 = r == TS_DEC_OK ? link.l3_off + d->ip.l4_off : 0;
     if (r == TS_DEC_OK && l4 > caplen)
         r = TS_DEC_TRUNCATED;
+    uint32_t wire = len > caplen ? len : caplen;
+    if (r == TS_DEC_OK && d->ip.l4_len > wire - l4)
+        d->ip.l4_len = wire - l4;
     if (r == TS_DEC_OK)
         r = ts_decode_tcp(data + l4, caplen - l4, d->ip.l4_len, &d->tcp);
     d->status = r;
@@ -877,11 +884,10 @@ static void catch_up(struct ts_analyzer *a)
 int ts_analyzer_packet(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data,
                        uint32_t caplen, uint32_t len)
 {
-    (void)len;
     catch_up(a);
     release_returned(a);
     struct decoded d;
-    decode(a, data, caplen, &d);
+    decode(a, data, caplen, len, &d);
     uint64_t skip = a->skip_next;
     a->skip_next = 0;
     return analyse(a, ts_ns, skip, &d);
@@ -904,7 +910,6 @@ void ts_analyzer_skip(struct ts_analyzer *a, uint64_t records)
 int ts_analyzer_packet_ahead(struct ts_analyzer *a, int64_t ts_ns, const uint8_t *data,
                              uint32_t caplen, uint32_t len)
 {
-    (void)len;
     int r = -1;
     if (a->ahead_in - a->ahead_out == TS_AHEAD)
         r = ts_analyzer_flush_ahead(a);
@@ -913,7 +918,7 @@ int ts_analyzer_packet_ahead(struct ts_analyzer *a, int64_t ts_ns, const uint8_t
     a->ahead[n % TS_AHEAD].ts_ns = ts_ns;
     a->ahead[n % TS_AHEAD].skip = a->skip_next;
     a->skip_next = 0;
-    decode(a, data, caplen, d);
+    decode(a, data, caplen, len, d);
     if (d->status == TS_DEC_OK)
         ts_flow_table_prefetch_bucket(&a->ft, d->hash);
     /* the frame whose bucket was fetched half a window ago, if still held
