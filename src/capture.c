@@ -512,6 +512,11 @@ int ts_capture_datalink(const struct ts_capture *c)
     return pcap_datalink(c->pcap);
 }
 
+uint64_t ts_capture_records(const struct ts_capture *c)
+{
+    return c->records;
+}
+
 int64_t ts_capture_offset(const struct ts_capture *c)
 {
     return c->offset;

@@ -59,6 +59,8 @@ int ts_capture_next(struct ts_capture *c, struct ts_capture_packet *p, char *err
 int ts_capture_datalink(const struct ts_capture *c);
 /* Byte offset in the file of the next record, or -1 when not known. */
 int64_t ts_capture_offset(const struct ts_capture *c);
+/* Records read so far (the filter's rejects counted). */
+uint64_t ts_capture_records(const struct ts_capture *c);
 /* Ask a blocking read to return (safe from a signal handler). */
 void ts_capture_stop(struct ts_capture *c);
 void ts_capture_close(struct ts_capture *c);

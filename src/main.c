@@ -29,17 +29,18 @@ enum { CHECK_UNKNOWN = 3 }; /* --check: a problem that is not the network's */
  * windows of 100 ms) when packets do not */
 #define TICK_NS (TS_NS_PER_SEC / 10)
 
-/* The one mutable global: what the last signal asked for. */
-enum { SIG_NONE = 0, SIG_STATS = 1, SIG_STOP = 2 };
+/* The one mutable global: what the last signal asked for (a stop says
+ * which signal asked). */
+enum { SIG_NONE = 0, SIG_STATS = 1, SIG_STOP = 2, SIG_STOP_TERM = 3 };
 static volatile sig_atomic_t signal_request;
 
 static void on_signal(int sig)
 {
     if (sig == SIGHUP) {
-        if (signal_request != SIG_STOP)
+        if (signal_request < SIG_STOP)
             signal_request = SIG_STATS;
     } else {
-        signal_request = SIG_STOP;
+        signal_request = sig == SIGTERM ? SIG_STOP_TERM : SIG_STOP;
     }
 }
 
@@ -355,7 +356,7 @@ int main(int argc, char **argv)
     uint64_t n = 0, reported = 0, last_record = 0;
     int64_t first_ns = 0;
     struct ts_capture_packet p;
-    while (signal_request != SIG_STOP) {
+    while (signal_request < SIG_STOP) {
         rc = ts_capture_next(cap, &p, err, sizeof err);
         if (rc < 0 || rc == 0)
             break;
@@ -405,6 +406,15 @@ int main(int argc, char **argv)
     int r;
     while ((r = ts_analyzer_flush_ahead(a)) >= 0)
         frame_out(a, rep, r, trace, &reported);
+    /* A file read to its end or its damage says so; one stopped by a signal
+     * says that instead (a read from a pipe it interrupted fails): the
+     * report covers only the records read. */
+    if (!live && signal_request >= SIG_STOP) {
+        snprintf(err, sizeof err, "stopped by %s after record %llu: the rest was not read",
+                 signal_request == SIG_STOP_TERM ? "SIGTERM" : "SIGINT",
+                 (unsigned long long)ts_capture_records(cap));
+        rc = -1;
+    }
     if (rc < 0) {
         snprintf(errors[nerrors].message, sizeof errors[nerrors].message, "%s", err);
         nerrors++;

@@ -3,10 +3,13 @@
  * usage and bad input (SPEC.md: 0 success, 1 input unreadable or damaged,
  * 2 bad usage; the man page: 1 also when the report cannot be written). */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -499,6 +502,70 @@ Test(cli_binary, outputs_never_overwrite_the_capture)
     free(orig);
     unlink(fifo);
     unlink(cap);
+    rmdir(dir);
+}
+
+/* A file read stopped by SIGINT (or SIGTERM) reports what was read and
+ * says it stopped and where, with status 1: the report is not the whole
+ * file's. Over a pipe, where the signal interrupts a waiting read, the
+ * same (not "Interrupted system call", as if the input were damaged). The
+ * test writes the capture's header and first 10 records into a FIFO, lets
+ * tcpstates read them, then signals it while it waits for more. */
+Test(cli_binary, a_read_stopped_by_a_signal_says_so)
+{
+    size_t len = 0;
+    char *cap = ts_test_slurp(ts_test_src("testdata/several_parallel.pcap"), &len);
+    cr_assert(cap && len > 24);
+    size_t off = 24;
+    for (int i = 0; i < 10; i++) {
+        uint32_t incl;
+        memcpy(&incl, cap + off + 8, 4); /* the file is little-endian, as this host */
+        off += 16 + incl;
+    }
+    char dir[] = "/tmp/ts_sig_XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char fifo[300], outp[300];
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    snprintf(outp, sizeof outp, "%s/out.json", dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int nul = open("/dev/null", O_WRONLY);
+        if (fd < 0 || nul < 0 || dup2(fd, 1) < 0 || dup2(nul, 2) < 0)
+            _exit(127);
+        execl(TS_BINARY, "tcpstates", fifo, (char *)NULL);
+        _exit(127);
+    }
+    int w = open(fifo, O_WRONLY);
+    cr_assert_geq(w, 0);
+    cr_assert_eq(write(w, cap, off), (ssize_t)off);
+    /* it has read all (its signal handlers are set before the records are
+     * read) once the pipe is empty; then it waits in read(2) */
+    int queued = 1;
+    for (int i = 0; i < 1000 && queued > 0; i++) {
+        cr_assert_eq(ioctl(w, FIONREAD, &queued), 0);
+        usleep(10000);
+    }
+    cr_assert_eq(queued, 0, "tcpstates did not read the records");
+    usleep(200000);
+    kill(pid, SIGINT);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    close(w);
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d", st);
+    json_object *doc = json_object_from_file(outp);
+    cr_assert_not_null(doc, "no JSON report");
+    json_object *errs = ts_test_get(doc, "input.errors");
+    cr_expect(errs && json_object_array_length(errs) == 1);
+    const char *e = errs ? json_object_get_string(json_object_array_get_idx(errs, 0)) : "";
+    cr_expect_str_eq(e, "stopped by SIGINT after record 10: the rest was not read");
+    cr_expect_eq(json_object_get_int(ts_test_get(doc, "input.packets")), 10);
+    json_object_put(doc);
+    free(cap);
+    unlink(outp);
+    unlink(fifo);
     rmdir(dir);
 }
 
