@@ -293,6 +293,8 @@ int ts_cli_parse(int argc, char **argv, struct ts_options *o, char *errbuf, size
         FAIL("give either a capture file or -i IFACE, not both");
     if (!o->read_file && !o->iface)
         FAIL("no input: give a capture file (or '-') or -i IFACE");
+    if (o->read_file && !*o->read_file)
+        FAIL("the capture file's name is empty");
     if (first < argc) {
         if (filter_opt)
             FAIL("give the filter either with -f or as trailing words, not both");

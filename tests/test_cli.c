@@ -175,6 +175,7 @@ Test(cli_binary, exit_codes_and_messages)
     expect_run("", 2, "no input");
     expect_run("--bogus x", 2, "unknown option --bogus");
     expect_run("-c", 2, "needs a value");
+    expect_run("''", 2, "the capture file's name is empty");
     expect_run("--help", 0, NULL);
     expect_run("/nonexistent/cap.pcap", 1, "/nonexistent/cap.pcap: No such file or directory");
     expect_run("/tmp", 1, "/tmp: is a directory");
