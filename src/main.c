@@ -161,26 +161,22 @@ static const char *clashing_output(const struct ts_options *o, char *err, size_t
     bool have_in = !o->iface && (strcmp(o->read_file, "-") == 0 ? fstat(STDIN_FILENO, &in)
                                                                  : stat(o->read_file, &in)) == 0 &&
                    S_ISREG(in.st_mode);
+    bool exists[3];
     for (int i = 0; i < 3; i++) {
-        if (!path[i] || stat(path[i], &st[i]) != 0)
-            continue;
-        if (have_in && st[i].st_dev == in.st_dev && st[i].st_ino == in.st_ino) {
+        exists[i] = path[i] && stat(path[i], &st[i]) == 0;
+        if (exists[i] && have_in && st[i].st_dev == in.st_dev && st[i].st_ino == in.st_ino) {
             snprintf(err, errlen, "%s %.400s: it is the capture being read", opt[i], path[i]);
             return opt[i];
         }
         for (int j = 0; j < i; j++)
-            if (path[j] && stat(path[j], &st[j]) == 0 && S_ISREG(st[i].st_mode) &&
-                st[j].st_dev == st[i].st_dev && st[j].st_ino == st[i].st_ino) {
+            if (path[i] && path[j] &&
+                (strcmp(path[i], path[j]) == 0 ||
+                 (exists[i] && exists[j] && S_ISREG(st[i].st_mode) &&
+                  st[j].st_dev == st[i].st_dev && st[j].st_ino == st[i].st_ino))) {
                 snprintf(err, errlen, "%s and %s name the same file", opt[j], opt[i]);
                 return opt[i];
             }
     }
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < i; j++)
-            if (path[i] && path[j] && strcmp(path[i], path[j]) == 0) {
-                snprintf(err, errlen, "%s and %s name the same file", opt[j], opt[i]);
-                return opt[i];
-            }
     return NULL;
 }
 
